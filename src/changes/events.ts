@@ -1,0 +1,84 @@
+/**
+ * The change feed: one row per change, appended in the same transaction as the change itself,
+ * so a consumer following `seq` never sees a change that was rolled back nor misses one that
+ * was committed.
+ */
+import type { Db } from '../db/database.ts';
+import type { EventRow } from '../db/tables.ts';
+
+export type EventType =
+  | 'user.created'
+  | 'user.updated'
+  | 'user.deleted'
+  | 'group.created'
+  | 'group.updated'
+  | 'group.deleted'
+  | 'group.member_added'
+  | 'group.member_removed'
+  | 'connection.created'
+  | 'connection.deleted'
+  | 'connection.token_rotated'
+  | 'connection.token_revoked';
+
+export interface ChangeEvent {
+  readonly type: EventType;
+  readonly resourceType: 'User' | 'Group' | 'Connection';
+  readonly resourceId: string;
+  readonly actor: string;
+  readonly summary: Record<string, unknown>;
+}
+
+export interface Event extends ChangeEvent {
+  readonly seq: number;
+  readonly occurredAt: string;
+}
+
+/** Appends events; call it with the transaction that makes the change. */
+export async function appendEvents(
+  db: Db,
+  events: readonly ChangeEvent[],
+  now: string,
+): Promise<void> {
+  // Chunked: SQLite allows at most 32,766 bound parameters per statement.
+  for (let i = 0; i < events.length; i += 1000) {
+    await db
+      .insertInto('events')
+      .values(
+        events.slice(i, i + 1000).map((e) => ({
+          type: e.type,
+          resource_type: e.resourceType,
+          resource_id: e.resourceId,
+          actor: e.actor,
+          occurred_at: now,
+          summary: JSON.stringify(e.summary),
+        })),
+      )
+      .execute();
+  }
+}
+
+export async function listEvents(
+  db: Db,
+  options: { after?: number; limit?: number } = {},
+): Promise<Event[]> {
+  const rows = await db
+    .selectFrom('events')
+    .selectAll()
+    .where('seq', '>', options.after ?? 0)
+    .orderBy('seq')
+    .limit(options.limit ?? 100)
+    .execute();
+  return rows.map(toEvent);
+}
+
+function toEvent(row: EventRow): Event {
+  return {
+    seq: Number(row.seq),
+    type: row.type as EventType,
+    resourceType: row.resource_type as Event['resourceType'],
+    resourceId: row.resource_id,
+    actor: row.actor,
+    occurredAt: row.occurred_at,
+    summary: JSON.parse(row.summary) as Record<string, unknown>,
+  };
+}

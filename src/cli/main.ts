@@ -1,0 +1,556 @@
+/**
+ * The `gatehouse` command: the server, and the directory and SCIM connections for operators and
+ * scripts. Every command reads the same configuration as the server and works on the database
+ * directly, whether or not the server is running. `--json` prints one JSON value.
+ */
+import { Command, InvalidArgumentError, Option } from 'commander';
+import { ConfigError, loadConfig } from '../config.ts';
+import type { Config } from '../config.ts';
+import { openDatabase } from '../db/database.ts';
+import type { DatabaseHandle } from '../db/database.ts';
+import { listEvents } from '../changes/events.ts';
+import type { DirectoryContext } from '../directory/context.ts';
+import { DirectoryError } from '../directory/errors.ts';
+import {
+  createGroup,
+  deleteGroup,
+  findGroupByIdOrName,
+  listGroups,
+  membersOf,
+  updateGroup,
+} from '../directory/group.service.ts';
+import type { Group } from '../directory/group.service.ts';
+import {
+  createUser,
+  deleteUser,
+  findUserByIdOrUserName,
+  groupsOf,
+  listUsers,
+} from '../directory/user.service.ts';
+import type { User } from '../directory/user.service.ts';
+import {
+  ConnectionError,
+  createConnection,
+  DEFAULT_ROTATION_GRACE_SECONDS,
+  deleteConnection,
+  listConnections,
+  revokeTokens,
+  rotateToken,
+} from '../provisioning/connection.service.ts';
+import { ScimError } from '../scim/errors.ts';
+import { parseFilter } from '../scim/filter.ts';
+import { normalizeResource } from '../scim/resource.ts';
+import { groupResourceType, userResourceType } from '../scim/schema.ts';
+import { printTable } from './output.ts';
+
+const ACTOR = { kind: 'local', name: 'cli' } as const;
+
+interface JsonOption {
+  json?: boolean;
+}
+
+/** Runs a command with the database open, and closes it after. */
+async function withDatabase<T>(
+  work: (database: DatabaseHandle, config: Config) => Promise<T>,
+): Promise<T> {
+  const config = loadConfig();
+  const database = await openDatabase(config);
+  try {
+    return await work(database, config);
+  } finally {
+    await database.close();
+  }
+}
+
+function contextOf(database: DatabaseHandle): DirectoryContext {
+  return { db: database.db, dialect: database.dialect, actor: ACTOR };
+}
+
+function print(options: JsonOption, value: unknown, human: () => void): void {
+  if (options.json) process.stdout.write(JSON.stringify(value, null, 2) + '\n');
+  else human();
+}
+
+function userSummary(user: User) {
+  const emails = Array.isArray(user.data.emails)
+    ? (user.data.emails as { value?: string; primary?: boolean }[])
+    : [];
+  const email = emails.find((e) => e.primary)?.value ?? emails[0]?.value ?? null;
+  const name = user.data.name as { givenName?: string; familyName?: string } | undefined;
+  return {
+    id: user.id,
+    userName: user.userName,
+    displayName: typeof user.data.displayName === 'string' ? user.data.displayName : null,
+    givenName: name?.givenName ?? null,
+    familyName: name?.familyName ?? null,
+    email,
+    externalId: user.externalId,
+    origin: user.origin,
+    connectionId: user.connectionId,
+    active: user.active,
+    createdAt: user.createdAt,
+    updatedAt: user.updatedAt,
+  };
+}
+
+function groupSummary(group: Group) {
+  return {
+    id: group.id,
+    displayName: group.displayName,
+    externalId: group.externalId,
+    origin: group.origin,
+    connectionId: group.connectionId,
+    createdAt: group.createdAt,
+    updatedAt: group.updatedAt,
+  };
+}
+
+function positiveInteger(value: string): number {
+  if (!/^\d+$/.test(value)) throw new InvalidArgumentError('expected a whole number.');
+  return Number(value);
+}
+
+/** `24h`, `30m`, `90s`, `7d` or a number of seconds. */
+export function parseDuration(value: string): number {
+  const match = /^(\d+)\s*([smhd]?)$/.exec(value.trim());
+  if (!match) throw new InvalidArgumentError('expected a duration such as 24h, 30m, 90s or 0.');
+  const unit = { '': 1, s: 1, m: 60, h: 3600, d: 86400 }[match[2] as '' | 's' | 'm' | 'h' | 'd'];
+  return Number(match[1]) * unit;
+}
+
+async function requireUser(database: DatabaseHandle, key: string): Promise<User> {
+  const user = await findUserByIdOrUserName(contextOf(database), key);
+  if (!user) throw new DirectoryError('not_found', `No user has the id or userName "${key}".`);
+  return user;
+}
+
+async function requireGroup(database: DatabaseHandle, key: string): Promise<Group> {
+  const group = await findGroupByIdOrName(contextOf(database), key);
+  if (!group) throw new DirectoryError('not_found', `No group has the id or displayName "${key}".`);
+  return group;
+}
+
+export function buildCli(): Command {
+  const program = new Command('gatehouse')
+    .description(
+      'Gatehouse: the identity directory of a data platform. Users and groups provisioned by\n' +
+        'identity providers over SCIM 2.0, and local ones made here.\n\n' +
+        'Configuration comes from the environment (see the README): DATABASE_URL, GATEHOUSE_DATA_DIR,\n' +
+        'GATEHOUSE_PUBLIC_URL, PORT, HOST, LOG_LEVEL. Commands work whether or not the server runs.',
+    )
+    .showHelpAfterError('(run with --help for usage)');
+
+  program
+    .command('serve')
+    .description('Start the server (what `npm start` runs): SCIM at /scim/v2, health at /healthz.')
+    .action(async () => {
+      const { serve } = await import('../main.ts');
+      await serve(loadConfig());
+    });
+
+  // ---- connections -------------------------------------------------------------------------
+  const connections = program
+    .command('connections')
+    .description('SCIM connections: one per identity provider, each with its own bearer token.');
+
+  connections
+    .command('create <name>')
+    .description(
+      'Create a connection and print its SCIM base URL and bearer token (shown this once).',
+    )
+    .option('--json', 'print JSON')
+    .action(async (name: string, options: JsonOption) =>
+      withDatabase(async (database, config) => {
+        const { connection, token } = await createConnection(database.db, name, 'local:cli');
+        const scimBaseUrl = `${config.publicUrl}/scim/v2`;
+        print(options, { ...connection, scimBaseUrl, token }, () => {
+          console.log(`Created connection "${connection.name}" (${connection.id}).`);
+          console.log(`SCIM base URL: ${scimBaseUrl}`);
+          console.log(`Bearer token:  ${token}`);
+          console.log('Copy the token now: it is stored only as a hash and cannot be shown again.');
+        });
+      }),
+    );
+
+  connections
+    .command('list')
+    .description('List connections with their tokens (prefix, status, last use).')
+    .option('--json', 'print JSON')
+    .action(async (options: JsonOption) =>
+      withDatabase(async (database, config) => {
+        const list = (await listConnections(database.db)).map((c) => ({
+          ...c,
+          scimBaseUrl: `${config.publicUrl}/scim/v2`,
+        }));
+        print(options, list, () =>
+          printTable(
+            ['ID', 'NAME', 'TOKENS', 'LAST USED'],
+            list.map((c) => [
+              c.id,
+              c.name,
+              c.tokens
+                .map(
+                  (t) =>
+                    `${t.prefix}… ${t.status}${t.expiresAt && t.status !== 'expired' ? ` until ${t.expiresAt}` : ''}`,
+                )
+                .join(', ') || 'none',
+              c.lastUsedAt ?? 'never',
+            ]),
+          ),
+        );
+      }),
+    );
+
+  connections
+    .command('rotate-token <connection>')
+    .description(
+      'Issue a new token. Earlier tokens keep working for the grace period (default 24h), so the\n' +
+        'identity provider can be switched over without a failed request; --grace 0 ends them now.',
+    )
+    .addOption(
+      new Option('--grace <duration>', 'how long earlier tokens keep working: 24h, 30m, 90s, 0')
+        .argParser(parseDuration)
+        .default(DEFAULT_ROTATION_GRACE_SECONDS, '24h'),
+    )
+    .option('--json', 'print JSON')
+    .action(async (key: string, options: JsonOption & { grace: number }) =>
+      withDatabase(async (database, config) => {
+        const result = await rotateToken(database.db, key, 'local:cli', options.grace);
+        print(
+          options,
+          {
+            ...result.connection,
+            scimBaseUrl: `${config.publicUrl}/scim/v2`,
+            token: result.token,
+            previousTokensExpireAt: result.previousTokensExpireAt,
+          },
+          () => {
+            console.log(`New bearer token for "${result.connection.name}": ${result.token}`);
+            console.log(`Earlier tokens stop working at ${result.previousTokensExpireAt}.`);
+          },
+        );
+      }),
+    );
+
+  connections
+    .command('revoke-token <connection>')
+    .description('End every token of the connection at once (the identity provider is cut off).')
+    .option('--json', 'print JSON')
+    .action(async (key: string, options: JsonOption) =>
+      withDatabase(async (database) => {
+        const result = await revokeTokens(database.db, key, 'local:cli');
+        print(options, { ...result.connection, revokedTokens: result.revoked }, () =>
+          console.log(`Revoked ${result.revoked} token(s) of "${result.connection.name}".`),
+        );
+      }),
+    );
+
+  connections
+    .command('delete <connection>')
+    .description('Delete the connection and its tokens. Users and groups it provisioned stay.')
+    .option('--json', 'print JSON')
+    .action(async (key: string, options: JsonOption) =>
+      withDatabase(async (database) => {
+        const connection = await deleteConnection(database.db, key, 'local:cli');
+        print(options, { deleted: connection.id }, () =>
+          console.log(`Deleted connection "${connection.name}".`),
+        );
+      }),
+    );
+
+  // ---- users -------------------------------------------------------------------------------
+  const users = program.command('users').description('Users of the platform (IDP and LOCAL).');
+
+  users
+    .command('list')
+    .description('List users, ordered by userName.')
+    .option(
+      '--filter <scim-filter>',
+      "a SCIM filter, e.g. 'userName sw \"a\"' or 'active eq false'",
+    )
+    .option('--limit <n>', 'at most this many', positiveInteger, 100)
+    .option('--offset <n>', 'skip this many', positiveInteger, 0)
+    .option('--json', 'print JSON')
+    .action(async (options: JsonOption & { filter?: string; limit: number; offset: number }) =>
+      withDatabase(async (database) => {
+        const page = await listUsers(contextOf(database), {
+          ...(options.filter ? { filter: parseFilter(options.filter) } : {}),
+          sortBy: 'userName',
+          offset: options.offset,
+          limit: options.limit,
+        });
+        const items = page.items.map(userSummary);
+        print(options, items, () => {
+          printTable(
+            ['ID', 'USERNAME', 'ORIGIN', 'ACTIVE', 'EMAIL'],
+            items.map((u) => [u.id, u.userName, u.origin, u.active ? 'yes' : 'no', u.email ?? '']),
+          );
+          console.log(`${items.length} of ${page.total} user(s)`);
+        });
+      }),
+    );
+
+  users
+    .command('show <user>')
+    .description('Show a user (by id or userName) with their groups.')
+    .option('--json', 'print JSON')
+    .action(async (key: string, options: JsonOption) =>
+      withDatabase(async (database) => {
+        const user = await requireUser(database, key);
+        const groups = (await groupsOf(contextOf(database), [user.id])).get(user.id) ?? [];
+        const value = { ...userSummary(user), groups, scim: user.data };
+        print(options, value, () => {
+          printTable(
+            ['FIELD', 'VALUE'],
+            Object.entries(userSummary(user)).map(([k, v]) => [k, String(v ?? '')]),
+          );
+          console.log('\nGroups:');
+          printTable(
+            ['ID', 'DISPLAY NAME', 'TYPE', 'ORIGIN'],
+            groups.map((g) => [g.id, g.displayName, g.type, g.origin ?? '']),
+          );
+        });
+      }),
+    );
+
+  users
+    .command('create <userName>')
+    .description('Create a LOCAL user.')
+    .option('--email <email>', 'work email (primary)')
+    .option('--given-name <name>', 'given name')
+    .option('--family-name <name>', 'family name')
+    .option('--display-name <name>', 'display name')
+    .option('--json', 'print JSON')
+    .action(
+      async (
+        userName: string,
+        options: JsonOption & {
+          email?: string;
+          givenName?: string;
+          familyName?: string;
+          displayName?: string;
+        },
+      ) =>
+        withDatabase(async (database) => {
+          const name = {
+            ...(options.givenName ? { givenName: options.givenName } : {}),
+            ...(options.familyName ? { familyName: options.familyName } : {}),
+          };
+          const { data } = normalizeResource(userResourceType, {
+            userName,
+            active: true,
+            ...(Object.keys(name).length > 0 ? { name } : {}),
+            ...(options.displayName ? { displayName: options.displayName } : {}),
+            ...(options.email
+              ? { emails: [{ value: options.email, type: 'work', primary: true }] }
+              : {}),
+          });
+          const user = await createUser(contextOf(database), data);
+          print(options, userSummary(user), () =>
+            console.log(`Created user ${user.userName} (${user.id}).`),
+          );
+        }),
+    );
+
+  users
+    .command('delete <user>')
+    .description('Delete a user (by id or userName) and their memberships.')
+    .option('--json', 'print JSON')
+    .action(async (key: string, options: JsonOption) =>
+      withDatabase(async (database) => {
+        const user = await requireUser(database, key);
+        await deleteUser(contextOf(database), user.id);
+        print(options, { deleted: user.id }, () =>
+          console.log(`Deleted user ${user.userName} (${user.id}).`),
+        );
+      }),
+    );
+
+  // ---- groups ------------------------------------------------------------------------------
+  const groups = program
+    .command('groups')
+    .description('Groups of the platform (IDP and LOCAL) and their members.');
+
+  groups
+    .command('list')
+    .description('List groups, ordered by displayName.')
+    .option('--filter <scim-filter>', 'a SCIM filter, e.g. \'displayName sw "eng"\'')
+    .option('--limit <n>', 'at most this many', positiveInteger, 100)
+    .option('--offset <n>', 'skip this many', positiveInteger, 0)
+    .option('--json', 'print JSON')
+    .action(async (options: JsonOption & { filter?: string; limit: number; offset: number }) =>
+      withDatabase(async (database) => {
+        const page = await listGroups(contextOf(database), {
+          ...(options.filter ? { filter: parseFilter(options.filter) } : {}),
+          sortBy: 'displayName',
+          offset: options.offset,
+          limit: options.limit,
+        });
+        const items = page.items.map(groupSummary);
+        print(options, items, () => {
+          printTable(
+            ['ID', 'DISPLAY NAME', 'ORIGIN'],
+            items.map((g) => [g.id, g.displayName, g.origin]),
+          );
+          console.log(`${items.length} of ${page.total} group(s)`);
+        });
+      }),
+    );
+
+  groups
+    .command('show <group>')
+    .description(
+      "Show a group (by id or displayName) with its members and each membership's origin.",
+    )
+    .option('--json', 'print JSON')
+    .action(async (key: string, options: JsonOption) =>
+      withDatabase(async (database) => {
+        const group = await requireGroup(database, key);
+        const members = (await membersOf(contextOf(database), [group.id])).get(group.id) ?? [];
+        print(options, { ...groupSummary(group), members }, () => {
+          printTable(
+            ['FIELD', 'VALUE'],
+            Object.entries(groupSummary(group)).map(([k, v]) => [k, String(v ?? '')]),
+          );
+          console.log(`\nMembers (${members.length}):`);
+          printTable(
+            ['ID', 'TYPE', 'NAME', 'MEMBERSHIP ORIGIN'],
+            members.map((m) => [m.id, m.type, m.display ?? '', m.origin]),
+          );
+        });
+      }),
+    );
+
+  groups
+    .command('create <displayName>')
+    .description('Create a LOCAL group.')
+    .option('--json', 'print JSON')
+    .action(async (displayName: string, options: JsonOption) =>
+      withDatabase(async (database) => {
+        const { data } = normalizeResource(groupResourceType, { displayName });
+        const group = await createGroup(contextOf(database), data);
+        print(options, groupSummary(group), () =>
+          console.log(`Created group ${group.displayName} (${group.id}).`),
+        );
+      }),
+    );
+
+  const membership =
+    (verb: 'add' | 'remove') => async (groupKey: string, userKey: string, options: JsonOption) =>
+      withDatabase(async (database) => {
+        const group = await requireGroup(database, groupKey);
+        const user = await requireUser(database, userKey);
+        const context = contextOf(database);
+        await updateGroup(context, group.id, (current) => ({
+          data: current.data,
+          members: [
+            verb === 'add'
+              ? { kind: 'add', members: [{ value: user.id, type: 'User' }] }
+              : { kind: 'remove', ids: [user.id] },
+          ],
+        }));
+        const members = (await membersOf(context, [group.id])).get(group.id) ?? [];
+        const entry = members.find((m) => m.id === user.id);
+        print(
+          options,
+          {
+            group: group.id,
+            user: user.id,
+            member: entry !== undefined,
+            origin: entry?.origin ?? null,
+          },
+          () =>
+            console.log(
+              verb === 'add'
+                ? `${user.userName} is a member of ${group.displayName} (membership origin ${entry?.origin}).`
+                : `${user.userName} is not a member of ${group.displayName}.`,
+            ),
+        );
+      });
+
+  groups
+    .command('add-member <group> <user>')
+    .description('Add a user to a group (IDP groups too) as a LOCAL membership.')
+    .option('--json', 'print JSON')
+    .action(membership('add'));
+
+  groups
+    .command('remove-member <group> <user>')
+    .description('Remove a user from a group.')
+    .option('--json', 'print JSON')
+    .action(membership('remove'));
+
+  groups
+    .command('delete <group>')
+    .description('Delete a group (by id or displayName) and its memberships.')
+    .option('--json', 'print JSON')
+    .action(async (key: string, options: JsonOption) =>
+      withDatabase(async (database) => {
+        const group = await requireGroup(database, key);
+        await deleteGroup(contextOf(database), group.id);
+        print(options, { deleted: group.id }, () =>
+          console.log(`Deleted group ${group.displayName} (${group.id}).`),
+        );
+      }),
+    );
+
+  // ---- change feed ---------------------------------------------------------------------------
+  program
+    .command('events')
+    .description(
+      'Print the change feed: every change to users, groups, memberships and connections.',
+    )
+    .option('--after <seq>', 'only events after this sequence number', positiveInteger, 0)
+    .option('--limit <n>', 'at most this many', positiveInteger, 100)
+    .option('--json', 'print JSON')
+    .action(async (options: JsonOption & { after: number; limit: number }) =>
+      withDatabase(async (database) => {
+        const events = await listEvents(database.db, {
+          after: options.after,
+          limit: options.limit,
+        });
+        print(options, events, () =>
+          printTable(
+            ['SEQ', 'TIME', 'TYPE', 'RESOURCE', 'ACTOR', 'SUMMARY'],
+            events.map((e) => [
+              String(e.seq),
+              e.occurredAt,
+              e.type,
+              e.resourceId,
+              e.actor,
+              JSON.stringify(e.summary),
+            ]),
+          ),
+        );
+      }),
+    );
+
+  return program;
+}
+
+/** What a failed command prints: the reason, in words, and exit code 1 (2 for configuration). */
+export function describeError(error: unknown): { message: string; exitCode: number } {
+  if (error instanceof ConfigError)
+    return { message: `Configuration error: ${error.message}`, exitCode: 2 };
+  if (
+    error instanceof DirectoryError ||
+    error instanceof ConnectionError ||
+    error instanceof ScimError
+  ) {
+    return { message: error.message, exitCode: 1 };
+  }
+  return {
+    message: error instanceof Error ? (error.stack ?? error.message) : String(error),
+    exitCode: 1,
+  };
+}
+
+export async function runCli(argv: readonly string[]): Promise<void> {
+  try {
+    await buildCli().parseAsync(argv as string[]);
+  } catch (error) {
+    const { message, exitCode } = describeError(error);
+    process.stderr.write(`gatehouse: ${message}\n`);
+    process.exitCode = exitCode;
+  }
+}

@@ -1,0 +1,107 @@
+/**
+ * The only reader of `process.env`. Every setting is typed, validated at start-up with a message
+ * that names the variable and what it accepts, and documented in the README's Configuration table.
+ */
+import path from 'node:path';
+
+export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+
+export interface Config {
+  readonly port: number;
+  readonly host: string;
+  readonly dataDir: string;
+  /** A `postgres://` URL switches storage to PostgreSQL; otherwise SQLite in `dataDir`. */
+  readonly databaseUrl: string | undefined;
+  /** External base URL (no trailing slash) used in `meta.location` and `scimBaseUrl`. */
+  readonly publicUrl: string;
+  readonly logLevel: LogLevel;
+  /** Largest page a list request returns (`filter.maxResults` in /ServiceProviderConfig). */
+  readonly maxPageSize: number;
+  /** Largest request body accepted, in bytes (larger: 413). */
+  readonly maxBodyBytes: number;
+}
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+type Env = Record<string, string | undefined>;
+
+const LOG_LEVELS: readonly LogLevel[] = [
+  'fatal',
+  'error',
+  'warn',
+  'info',
+  'debug',
+  'trace',
+  'silent',
+];
+
+function integer(env: Env, name: string, fallback: number, min: number, max: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw.trim() === '') return fallback;
+  if (!/^\d+$/.test(raw.trim())) {
+    throw new ConfigError(
+      `${name} must be a whole number between ${min} and ${max}; got "${raw}".`,
+    );
+  }
+  const value = Number(raw.trim());
+  if (value < min || value > max) {
+    throw new ConfigError(`${name} must be between ${min} and ${max}; got ${value}.`);
+  }
+  return value;
+}
+
+function url(name: string, raw: string, protocols: readonly string[]): URL {
+  let parsed: URL;
+  try {
+    parsed = new URL(raw);
+  } catch {
+    throw new ConfigError(`${name} must be a URL (${protocols.join(' or ')}); got "${raw}".`);
+  }
+  if (!protocols.includes(parsed.protocol)) {
+    throw new ConfigError(`${name} must start with ${protocols.join(' or ')}; got "${raw}".`);
+  }
+  return parsed;
+}
+
+/** Reads and validates the configuration; throws ConfigError naming the bad variable. */
+export function loadConfig(env: Env = process.env): Config {
+  const port = integer(env, 'PORT', 8080, 0, 65535);
+  const host = env.HOST?.trim() || '127.0.0.1';
+  const dataDir = path.resolve(env.GATEHOUSE_DATA_DIR?.trim() || './data');
+
+  const rawDatabaseUrl = env.DATABASE_URL?.trim() || undefined;
+  if (rawDatabaseUrl !== undefined)
+    url('DATABASE_URL', rawDatabaseUrl, ['postgres:', 'postgresql:']);
+
+  const rawPublicUrl = env.GATEHOUSE_PUBLIC_URL?.trim();
+  const publicHost = host === '0.0.0.0' || host === '::' ? 'localhost' : host;
+  const publicUrl = rawPublicUrl
+    ? url('GATEHOUSE_PUBLIC_URL', rawPublicUrl, ['http:', 'https:']).href.replace(/\/+$/, '')
+    : `http://${publicHost.includes(':') ? `[${publicHost}]` : publicHost}:${port}`;
+
+  const logLevel = (env.LOG_LEVEL?.trim().toLowerCase() || 'info') as LogLevel;
+  if (!LOG_LEVELS.includes(logLevel)) {
+    throw new ConfigError(
+      `LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}; got "${env.LOG_LEVEL}".`,
+    );
+  }
+
+  return {
+    port,
+    host,
+    dataDir,
+    databaseUrl: rawDatabaseUrl,
+    publicUrl,
+    logLevel,
+    maxPageSize: integer(env, 'GATEHOUSE_MAX_PAGE_SIZE', 1000, 1, 100_000),
+    maxBodyBytes: integer(
+      env,
+      'GATEHOUSE_MAX_BODY_BYTES',
+      16 * 1024 * 1024,
+      1024,
+      1024 * 1024 * 1024,
+    ),
+  };
+}

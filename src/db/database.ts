@@ -1,0 +1,162 @@
+/**
+ * Opens the database: SQLite (better-sqlite3, WAL) by default, PostgreSQL (pg) when a
+ * `postgres://` URL is given. Both are driven through one Kysely query layer.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import SqliteDatabase from 'better-sqlite3';
+import type { Statement } from 'better-sqlite3';
+import { Kysely, Migrator, PostgresDialect, SqliteDialect } from 'kysely';
+import type { KyselyConfig, Migration, MigrationProvider } from 'kysely';
+import pg from 'pg';
+import type { Database } from './tables.ts';
+import * as initial from './migrations/0001-initial.ts';
+
+export type Dialect = 'sqlite' | 'postgres';
+export type Db = Kysely<Database>;
+
+export interface DatabaseHandle {
+  readonly db: Db;
+  readonly dialect: Dialect;
+  /** PostgreSQL: the schema the tables live in, when not the default. */
+  readonly schema?: string;
+  /** A short description for logs: the SQLite file, or the PostgreSQL host and database. */
+  readonly description: string;
+  close(): Promise<void>;
+}
+
+export interface DatabaseOptions {
+  readonly dataDir: string;
+  readonly databaseUrl: string | undefined;
+  /** PostgreSQL only: the schema to use (created if missing). Tests use one schema per file. */
+  readonly pgSchema?: string;
+  readonly pgPoolSize?: number;
+  /** Called with the SQL of every query run (tests use it to see which tables a request reads). */
+  readonly onQuery?: (sqlText: string) => void;
+}
+
+/** Every migration, in order. Each receives the dialect, for the few types that differ. */
+const MIGRATIONS: Record<string, { up(db: Kysely<unknown>, dialect: Dialect): Promise<void> }> = {
+  '0001-initial': initial,
+};
+
+class Migrations implements MigrationProvider {
+  constructor(private readonly dialect: Dialect) {}
+  async getMigrations(): Promise<Record<string, Migration>> {
+    return Object.fromEntries(
+      Object.entries(MIGRATIONS).map(([name, m]) => [name, { up: (db) => m.up(db, this.dialect) }]),
+    );
+  }
+}
+
+/**
+ * better-sqlite3 compiles a statement on every `prepare`; Kysely's SQLite driver prepares each
+ * query it runs. Caching the prepared statements by SQL text takes that cost off the hot paths
+ * (the SQL of a query shape is the same whatever its parameters).
+ */
+function withStatementCache(database: SqliteDatabase.Database, size = 500) {
+  const cache = new Map<string, Statement>();
+  return {
+    close: () => database.close(),
+    prepare(sqlText: string): Statement {
+      let statement = cache.get(sqlText);
+      if (statement === undefined) {
+        statement = database.prepare(sqlText);
+        if (cache.size >= size) cache.delete(cache.keys().next().value!);
+        cache.set(sqlText, statement);
+      }
+      return statement;
+    },
+  };
+}
+
+function openSqlite(dataDir: string, log: KyselyConfig['log']): DatabaseHandle {
+  fs.mkdirSync(dataDir, { recursive: true });
+  const file = path.join(dataDir, 'gatehouse.db');
+  const database = new SqliteDatabase(file);
+  database.pragma('journal_mode = WAL');
+  // NORMAL is durable across application crashes in WAL mode; only an OS crash or power loss
+  // may roll back the last transactions (https://www.sqlite.org/pragma.html#pragma_synchronous).
+  database.pragma('synchronous = NORMAL');
+  database.pragma('foreign_keys = ON');
+  // The CLI and the server may write at once: wait for the other's transaction, don't fail.
+  database.pragma('busy_timeout = 5000');
+  const db = new Kysely<Database>({
+    dialect: new SqliteDialect({ database: withStatementCache(database) }),
+    ...(log ? { log } : {}),
+  });
+  return { db, dialect: 'sqlite', description: file, close: () => db.destroy() };
+}
+
+async function openPostgres(
+  url: string,
+  schema: string | undefined,
+  poolSize: number,
+  log: KyselyConfig['log'],
+): Promise<DatabaseHandle> {
+  if (schema !== undefined) {
+    if (!/^[a-z_][a-z0-9_]*$/.test(schema)) throw new Error(`invalid schema name ${schema}`);
+    const client = new pg.Client({ connectionString: url });
+    await client.connect();
+    try {
+      await client.query(`CREATE SCHEMA IF NOT EXISTS ${schema}`);
+    } finally {
+      await client.end();
+    }
+  }
+  const pool = new pg.Pool({
+    connectionString: url,
+    max: poolSize,
+    ...(schema !== undefined ? { options: `-c search_path=${schema}` } : {}),
+    // int8 (bigserial, count(*)) as a JS number: our counts and sequence numbers stay far
+    // below 2^53.
+    types: {
+      getTypeParser: (oid: number, format?: 'text' | 'binary') =>
+        oid === 20 ? (value: string) => Number(value) : pg.types.getTypeParser(oid, format),
+    },
+  });
+  const db = new Kysely<Database>({
+    dialect: new PostgresDialect({ pool }),
+    ...(log ? { log } : {}),
+  });
+  const parsed = new URL(url);
+  return {
+    db,
+    dialect: 'postgres',
+    ...(schema !== undefined ? { schema } : {}),
+    description: `postgres://${parsed.host}${parsed.pathname}${schema ? ` (schema ${schema})` : ''}`,
+    close: () => db.destroy(),
+  };
+}
+
+/** Opens the database and applies pending migrations. */
+export async function openDatabase(options: DatabaseOptions): Promise<DatabaseHandle> {
+  const { onQuery } = options;
+  const log: KyselyConfig['log'] = onQuery
+    ? (event) => {
+        if (event.level === 'query') onQuery(event.query.sql);
+      }
+    : undefined;
+  const handle = options.databaseUrl
+    ? await openPostgres(options.databaseUrl, options.pgSchema, options.pgPoolSize ?? 10, log)
+    : openSqlite(options.dataDir, log);
+  try {
+    await migrate(handle);
+  } catch (error) {
+    await handle.close();
+    throw error;
+  }
+  return handle;
+}
+
+export async function migrate(handle: DatabaseHandle): Promise<void> {
+  const migrator = new Migrator({
+    db: handle.db,
+    provider: new Migrations(handle.dialect),
+    migrationTableName: 'schema_migrations',
+    migrationLockTableName: 'schema_migrations_lock',
+    ...(handle.schema !== undefined ? { migrationTableSchema: handle.schema } : {}),
+  });
+  const { error } = await migrator.migrateToLatest();
+  if (error) throw error instanceof Error ? error : new Error(String(error));
+}

@@ -1,0 +1,53 @@
+import type { Db, Dialect } from '../db/database.ts';
+import type { Actor } from './actor.ts';
+
+/** What a directory operation runs with: the database, its dialect and who is acting. */
+export interface DirectoryContext {
+  readonly db: Db;
+  readonly dialect: Dialect;
+  readonly actor: Actor;
+  /** The clock, injectable for tests. Returns an ISO 8601 UTC timestamp. */
+  readonly now?: () => string;
+}
+
+export function nowOf(context: Pick<DirectoryContext, 'now'>): string {
+  return context.now ? context.now() : new Date().toISOString();
+}
+
+/** Runs `work` in one transaction; PostgreSQL rows read with `lock` are locked until commit. */
+export async function inTransaction<T>(
+  context: DirectoryContext,
+  work: (trx: Db) => Promise<T>,
+): Promise<T> {
+  return context.db.transaction().execute(work);
+}
+
+/** True for a unique-constraint violation on either database. */
+export function isUniqueViolation(error: unknown): boolean {
+  if (typeof error !== 'object' || error === null) return false;
+  const code = (error as { code?: unknown }).code;
+  return (
+    code === '23505' ||
+    code === 'SQLITE_CONSTRAINT_UNIQUE' ||
+    code === 'SQLITE_CONSTRAINT_PRIMARYKEY'
+  );
+}
+
+/** ETag check for If-Match (RFC 7232 §3.1, RFC 7644 §3.14): `*` or one of the listed tags. */
+export function etagOf(version: number): string {
+  return `W/"${version}"`;
+}
+
+export function matchesEtag(header: string, version: number): boolean {
+  const tags = header.split(',').map((t) => t.trim());
+  if (tags.includes('*')) return true;
+  const ours = String(version);
+  return tags.some((tag) => tag.replace(/^W\//, '').replace(/^"|"$/g, '') === ours);
+}
+
+/** Splits a list into chunks small enough for one statement's bound parameters. */
+export function chunks<T>(items: readonly T[], size = 500): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
+  return out;
+}

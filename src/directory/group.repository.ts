@@ -1,0 +1,279 @@
+/** SQL for groups and memberships. */
+import { sql } from 'kysely';
+import type { RawBuilder, SqlBool } from 'kysely';
+import type { Db, Dialect } from '../db/database.ts';
+import type { GroupRow, MemberType, Origin } from '../db/tables.ts';
+import { groupResourceType } from '../scim/schema.ts';
+import { chunks } from './context.ts';
+import { compileFilter } from './filter-sql.ts';
+import type { ListQuery, Page } from './listing.ts';
+import { sortExpression } from './listing.ts';
+import { parseData } from './user.repository.ts';
+
+export interface Group {
+  readonly id: string;
+  readonly displayName: string;
+  readonly externalId: string | null;
+  readonly origin: Origin;
+  readonly connectionId: string | null;
+  readonly createdAt: string;
+  readonly updatedAt: string;
+  readonly version: number;
+  readonly data: Record<string, unknown>;
+}
+
+export interface Member {
+  readonly id: string;
+  readonly type: MemberType;
+  /** The member's userName or displayName. */
+  readonly display: string | null;
+  readonly origin: Origin;
+  readonly connectionId: string | null;
+}
+
+export function toGroup(row: GroupRow): Group {
+  return {
+    id: row.id,
+    displayName: row.display_name,
+    externalId: row.external_id,
+    origin: row.origin,
+    connectionId: row.connection_id,
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+    version: Number(row.version),
+    data: parseData(row.data),
+  };
+}
+
+export function groupColumns(data: Record<string, unknown>) {
+  const displayName = String(data.displayName);
+  return {
+    display_name: displayName,
+    display_name_lc: displayName.toLowerCase(),
+    external_id: typeof data.externalId === 'string' ? data.externalId : null,
+    data: JSON.stringify(data),
+  };
+}
+
+export async function findGroupRow(db: Db, dialect: Dialect, id: string, lock = false) {
+  let query = db.selectFrom('groups').selectAll().where('id', '=', id);
+  if (lock && dialect === 'postgres') query = query.forUpdate();
+  return query.executeTakeFirst();
+}
+
+export async function findGroupIdByDisplayName(
+  db: Db,
+  displayName: string,
+): Promise<string | undefined> {
+  const row = await db
+    .selectFrom('groups')
+    .select('id')
+    .where('display_name_lc', '=', displayName.toLowerCase())
+    .executeTakeFirst();
+  return row?.id;
+}
+
+export async function listGroupRows(
+  db: Db,
+  dialect: Dialect,
+  query: ListQuery,
+): Promise<Page<GroupRow>> {
+  const where = query.filter
+    ? compileFilter(query.filter, { resourceType: groupResourceType, dialect })
+    : undefined;
+  let base = db.selectFrom('groups');
+  if (where) base = base.where(where);
+  const total = query.skipTotal
+    ? -1
+    : Number((await base.select((eb) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow()).n);
+  if (query.limit === 0 || total === 0) return { total, items: [] };
+  let page = base.selectAll();
+  const desc = query.sortOrder === 'descending';
+  if (query.sortBy) {
+    const key = sortExpression(groupResourceType, dialect, query.sortBy);
+    page = page.orderBy(sql`(${key} IS NULL)`).orderBy(key, desc ? 'desc' : 'asc');
+  }
+  page = page.orderBy('groups.id', desc && query.sortBy ? 'desc' : 'asc');
+  return { total, items: await page.limit(query.limit).offset(query.offset).execute() };
+}
+
+/** The members of groups, with the name to display, in one query per chunk of groups. */
+export async function membersOfGroups(
+  db: Db,
+  groupIds: readonly string[],
+): Promise<Map<string, Member[]>> {
+  const result = new Map<string, Member[]>();
+  for (const ids of chunks(groupIds)) {
+    const rows = await db
+      .selectFrom('memberships as m')
+      .leftJoin('users as u', (join) =>
+        join.onRef('u.id', '=', 'm.member_id').on('m.member_type', '=', 'User'),
+      )
+      .leftJoin('groups as g', (join) =>
+        join.onRef('g.id', '=', 'm.member_id').on('m.member_type', '=', 'Group'),
+      )
+      .select([
+        'm.group_id',
+        'm.member_id',
+        'm.member_type',
+        'm.origin',
+        'm.connection_id',
+        'u.user_name',
+        'g.display_name',
+      ])
+      .where('m.group_id', 'in', ids)
+      .orderBy('m.group_id')
+      .orderBy('m.member_id')
+      .execute();
+    for (const row of rows) {
+      const list = result.get(row.group_id) ?? [];
+      list.push({
+        id: row.member_id,
+        type: row.member_type,
+        display: row.user_name ?? row.display_name ?? null,
+        origin: row.origin,
+        connectionId: row.connection_id,
+      });
+      result.set(row.group_id, list);
+    }
+  }
+  return result;
+}
+
+/** Which of these ids are users and which are groups. */
+export async function memberTypesOf(
+  db: Db,
+  ids: readonly string[],
+): Promise<Map<string, MemberType>> {
+  const types = new Map<string, MemberType>();
+  for (const chunk of chunks(ids)) {
+    for (const row of await db
+      .selectFrom('users')
+      .select('id')
+      .where('id', 'in', chunk)
+      .execute()) {
+      types.set(row.id, 'User');
+    }
+    for (const row of await db
+      .selectFrom('groups')
+      .select('id')
+      .where('id', 'in', chunk)
+      .execute()) {
+      types.set(row.id, 'Group');
+    }
+  }
+  return types;
+}
+
+/** The groups among `candidates` that contain `groupId` (directly or not), or are it. */
+export async function groupsContaining(
+  db: Db,
+  groupId: string,
+  candidates: readonly string[],
+): Promise<string[]> {
+  if (candidates.length === 0) return [];
+  const found: string[] = candidates.filter((c) => c === groupId);
+  const rest = candidates.filter((c) => c !== groupId);
+  for (const candidate of rest) {
+    // Walks down from the candidate through group members only; UNION stops on repeats.
+    const hit = await sql<{ one: number }>`
+      WITH RECURSIVE below(id) AS (
+        SELECT member_id FROM memberships WHERE group_id = ${candidate} AND member_type = 'Group'
+        UNION
+        SELECT m.member_id FROM below b JOIN memberships m ON m.group_id = b.id AND m.member_type = 'Group'
+      )
+      SELECT 1 AS one FROM below WHERE id = ${groupId} LIMIT 1`.execute(db);
+    if (hit.rows.length > 0) found.push(candidate);
+  }
+  return found;
+}
+
+export interface NewMembership {
+  readonly memberId: string;
+  readonly memberType: MemberType;
+}
+
+/** Inserts memberships that do not exist yet; returns the ids actually added. */
+export async function insertMemberships(
+  db: Db,
+  groupId: string,
+  members: readonly NewMembership[],
+  origin: Origin,
+  connectionId: string | null,
+  now: string,
+): Promise<NewMembership[]> {
+  const added: NewMembership[] = [];
+  for (const chunk of chunks(members, 1000)) {
+    const rows = await db
+      .insertInto('memberships')
+      .values(
+        chunk.map((m) => ({
+          group_id: groupId,
+          member_id: m.memberId,
+          member_type: m.memberType,
+          origin,
+          connection_id: connectionId,
+          created_at: now,
+        })),
+      )
+      .onConflict((oc) => oc.columns(['group_id', 'member_id']).doNothing())
+      .returning(['member_id', 'member_type'])
+      .execute();
+    for (const row of rows) added.push({ memberId: row.member_id, memberType: row.member_type });
+  }
+  return added;
+}
+
+/** Deletes the group's memberships that match; returns the removed ones. */
+export async function deleteMemberships(
+  db: Db,
+  groupId: string,
+  where: { ids?: readonly string[]; condition?: RawBuilder<SqlBool>; scope?: MembershipScope },
+): Promise<NewMembership[]> {
+  const run = async (ids: readonly string[] | undefined) => {
+    let query = db.deleteFrom('memberships as m').where('m.group_id', '=', groupId);
+    if (ids) query = query.where('m.member_id', 'in', ids);
+    if (where.condition) query = query.where(where.condition);
+    if (where.scope) {
+      query = query.where('m.origin', '=', where.scope.origin);
+      query =
+        where.scope.connectionId === null
+          ? query.where('m.connection_id', 'is', null)
+          : query.where('m.connection_id', '=', where.scope.connectionId);
+    }
+    // SQLite's RETURNING takes no table-qualified names: name the columns bare.
+    const rows = await query
+      .returning([
+        sql<string>`member_id`.as('member_id'),
+        sql<MemberType>`member_type`.as('member_type'),
+      ])
+      .execute();
+    return rows.map((r) => ({ memberId: r.member_id, memberType: r.member_type }));
+  };
+  if (!where.ids) return run(undefined);
+  const removed: NewMembership[] = [];
+  for (const chunk of chunks(where.ids)) removed.push(...(await run(chunk)));
+  return removed;
+}
+
+/** Memberships that a replace may touch: those one connection made (its `IDP` mappings). */
+export interface MembershipScope {
+  readonly origin: Origin;
+  readonly connectionId: string | null;
+}
+
+export async function scopedMemberIds(
+  db: Db,
+  groupId: string,
+  scope: MembershipScope | undefined,
+): Promise<string[]> {
+  let query = db.selectFrom('memberships').select('member_id').where('group_id', '=', groupId);
+  if (scope) {
+    query = query.where('origin', '=', scope.origin);
+    query =
+      scope.connectionId === null
+        ? query.where('connection_id', 'is', null)
+        : query.where('connection_id', '=', scope.connectionId);
+  }
+  return (await query.execute()).map((r) => r.member_id);
+}

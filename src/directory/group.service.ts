@@ -1,0 +1,366 @@
+/**
+ * The rules for groups and their memberships: unique displayName (case-insensitively), members
+ * that exist, no cycles of nested groups, membership origin, and membership changes that cost
+ * O(members changed) whatever the group's size.
+ */
+import { appendEvents } from '../changes/events.ts';
+import type { ChangeEvent } from '../changes/events.ts';
+import type { Db } from '../db/database.ts';
+import type { MemberType } from '../db/tables.ts';
+import { uuidv7 } from '../lib/ids.ts';
+import type { Filter } from '../scim/filter-ast.ts';
+import { connectionIdOf, describeActor, originOf } from './actor.ts';
+import type { DirectoryContext } from './context.ts';
+import { inTransaction, isUniqueViolation, matchesEtag, nowOf } from './context.ts';
+import { DirectoryError, notFound } from './errors.ts';
+import { compileMemberCondition } from './filter-sql.ts';
+import {
+  deleteMemberships,
+  findGroupIdByDisplayName,
+  findGroupRow,
+  groupColumns,
+  groupsContaining,
+  insertMemberships,
+  listGroupRows,
+  membersOfGroups,
+  memberTypesOf,
+  scopedMemberIds,
+  toGroup,
+} from './group.repository.ts';
+import type { Group, Member, MembershipScope, NewMembership } from './group.repository.ts';
+import type { ListQuery, Page } from './listing.ts';
+import { changedKeys } from './user.service.ts';
+import type { WriteOptions } from './user.service.ts';
+
+export type { Group, Member };
+
+export interface MemberInput {
+  readonly value: string;
+  readonly type?: MemberType;
+}
+
+/** A change to a group's members, applied in order (what a PATCH or a PUT asks for). */
+export type MembershipChange =
+  | { readonly kind: 'add'; readonly members: readonly MemberInput[] }
+  | { readonly kind: 'remove'; readonly ids: readonly string[] }
+  | { readonly kind: 'removeWhere'; readonly filter: Filter }
+  | { readonly kind: 'removeAll' }
+  /** Make the members (of the actor's scope) exactly these: a PUT with `members`. */
+  | { readonly kind: 'set'; readonly members: readonly MemberInput[] };
+
+export interface GroupChange {
+  readonly data: Record<string, unknown>;
+  readonly members?: readonly MembershipChange[];
+}
+
+function displayNameTaken(displayName: string, existingId: string | undefined) {
+  return new DirectoryError(
+    'display_name_taken',
+    `A group named ${JSON.stringify(displayName)} already exists${existingId ? ` (${existingId})` : ''}.`,
+  );
+}
+
+export async function createGroup(
+  context: DirectoryContext,
+  data: Record<string, unknown>,
+  members: readonly MemberInput[] = [],
+): Promise<Group> {
+  const now = nowOf(context);
+  const id = uuidv7();
+  const displayName = String(data.displayName);
+  try {
+    return await inTransaction(context, async (trx) => {
+      const existing = await findGroupIdByDisplayName(trx, displayName);
+      if (existing) throw displayNameTaken(displayName, existing);
+      const row = {
+        id,
+        ...groupColumns(data),
+        origin: originOf(context.actor),
+        connection_id: connectionIdOf(context.actor),
+        created_at: now,
+        updated_at: now,
+        version: 1,
+      };
+      await trx.insertInto('groups').values(row).execute();
+      const events: ChangeEvent[] = [
+        groupEvent('group.created', id, context, { displayName, origin: row.origin }),
+      ];
+      if (members.length > 0) {
+        events.push(...(await addMembers(trx, context, id, members, now)));
+      }
+      await appendEvents(trx, events, now);
+      return toGroup(row);
+    });
+  } catch (error) {
+    if (isUniqueViolation(error))
+      throw displayNameTaken(displayName, await findGroupIdByDisplayName(context.db, displayName));
+    throw error;
+  }
+}
+
+export async function findGroup(context: Pick<DirectoryContext, 'db' | 'dialect'>, id: string) {
+  const row = await findGroupRow(context.db, context.dialect, id);
+  return row ? toGroup(row) : undefined;
+}
+
+export async function getGroup(
+  context: Pick<DirectoryContext, 'db' | 'dialect'>,
+  id: string,
+): Promise<Group> {
+  const group = await findGroup(context, id);
+  if (!group) throw notFound('Group', id);
+  return group;
+}
+
+export async function findGroupByIdOrName(
+  context: Pick<DirectoryContext, 'db' | 'dialect'>,
+  key: string,
+) {
+  const byId = await findGroup(context, key);
+  if (byId) return byId;
+  const id = await findGroupIdByDisplayName(context.db, key);
+  return id ? findGroup(context, id) : undefined;
+}
+
+/**
+ * Changes a group: `change` receives the current group (locked on PostgreSQL) and returns its
+ * new data and the membership changes. The version moves only when something changed.
+ */
+export async function updateGroup(
+  context: DirectoryContext,
+  id: string,
+  change: (current: Group) => GroupChange,
+  options: WriteOptions = {},
+): Promise<Group> {
+  const now = nowOf(context);
+  let wantedName = '';
+  try {
+    return await inTransaction(context, async (trx) => {
+      const row = await findGroupRow(trx, context.dialect, id, true);
+      if (!row) throw notFound('Group', id);
+      const current = toGroup(row);
+      if (options.ifMatch !== undefined && !matchesEtag(options.ifMatch, current.version)) {
+        throw new DirectoryError(
+          'precondition_failed',
+          `Group ${id} has changed: its version is W/"${current.version}".`,
+        );
+      }
+      const { data, members = [] } = change(current);
+      const events: ChangeEvent[] = [];
+      const changed = changedKeys(current.data, data);
+      const columns = groupColumns(data);
+      wantedName = columns.display_name;
+      if (changed.length > 0) {
+        if (columns.display_name_lc !== row.display_name_lc) {
+          const other = await findGroupIdByDisplayName(trx, columns.display_name);
+          if (other && other !== id) throw displayNameTaken(columns.display_name, other);
+        }
+        events.push(
+          groupEvent('group.updated', id, context, { displayName: columns.display_name, changed }),
+        );
+      }
+      for (const membershipChange of members) {
+        events.push(...(await applyMembershipChange(trx, context, id, membershipChange, now)));
+      }
+      if (events.length === 0) return current;
+      const version = current.version + 1;
+      await trx
+        .updateTable('groups')
+        .set({ ...(changed.length > 0 ? columns : {}), updated_at: now, version })
+        .where('id', '=', id)
+        .execute();
+      await appendEvents(trx, events, now);
+      return toGroup({ ...row, ...(changed.length > 0 ? columns : {}), updated_at: now, version });
+    });
+  } catch (error) {
+    if (isUniqueViolation(error)) throw displayNameTaken(wantedName, undefined);
+    throw error;
+  }
+}
+
+export async function deleteGroup(
+  context: DirectoryContext,
+  id: string,
+  options: WriteOptions = {},
+): Promise<void> {
+  const now = nowOf(context);
+  await inTransaction(context, async (trx) => {
+    const row = await findGroupRow(trx, context.dialect, id, true);
+    if (!row) throw notFound('Group', id);
+    if (options.ifMatch !== undefined && !matchesEtag(options.ifMatch, Number(row.version))) {
+      throw new DirectoryError(
+        'precondition_failed',
+        `Group ${id} has changed: its version is W/"${row.version}".`,
+      );
+    }
+    // Its own memberships go with it (ON DELETE CASCADE); its place in other groups goes here.
+    await trx.deleteFrom('memberships').where('member_id', '=', id).execute();
+    await trx.deleteFrom('groups').where('id', '=', id).execute();
+    await appendEvents(
+      trx,
+      [groupEvent('group.deleted', id, context, { displayName: row.display_name })],
+      now,
+    );
+  });
+}
+
+export async function listGroups(
+  context: Pick<DirectoryContext, 'db' | 'dialect'>,
+  query: ListQuery,
+): Promise<Page<Group>> {
+  const page = await listGroupRows(context.db, context.dialect, query);
+  return { total: page.total, items: page.items.map(toGroup) };
+}
+
+export async function membersOf(
+  context: Pick<DirectoryContext, 'db'>,
+  groupIds: readonly string[],
+) {
+  return membersOfGroups(context.db, groupIds);
+}
+
+/** The memberships a connection's replace may touch; a local operator's touches all. */
+function scopeOf(context: DirectoryContext): MembershipScope | undefined {
+  return context.actor.kind === 'connection'
+    ? { origin: 'IDP', connectionId: context.actor.connectionId }
+    : undefined;
+}
+
+async function applyMembershipChange(
+  trx: Db,
+  context: DirectoryContext,
+  groupId: string,
+  change: MembershipChange,
+  now: string,
+): Promise<ChangeEvent[]> {
+  switch (change.kind) {
+    case 'add':
+      return addMembers(trx, context, groupId, change.members, now);
+    case 'remove':
+      return removedEvents(
+        context,
+        groupId,
+        await deleteMemberships(trx, groupId, { ids: unique(change.ids) }),
+      );
+    case 'removeWhere':
+      return removedEvents(
+        context,
+        groupId,
+        await deleteMemberships(trx, groupId, {
+          condition: compileMemberCondition(change.filter, context.dialect),
+        }),
+      );
+    case 'removeAll': {
+      const scope = scopeOf(context);
+      return removedEvents(
+        context,
+        groupId,
+        await deleteMemberships(trx, groupId, scope ? { scope } : {}),
+      );
+    }
+    case 'set': {
+      const scope = scopeOf(context);
+      const current = new Set(await scopedMemberIds(trx, groupId, scope));
+      const wanted = new Map(change.members.map((m) => [m.value, m]));
+      const gone = [...current].filter((id) => !wanted.has(id));
+      const events = removedEvents(
+        context,
+        groupId,
+        await deleteMemberships(trx, groupId, { ids: gone, ...(scope ? { scope } : {}) }),
+      );
+      const fresh = [...wanted.values()].filter((m) => !current.has(m.value));
+      events.push(...(await addMembers(trx, context, groupId, fresh, now)));
+      return events;
+    }
+  }
+}
+
+async function addMembers(
+  trx: Db,
+  context: DirectoryContext,
+  groupId: string,
+  members: readonly MemberInput[],
+  now: string,
+): Promise<ChangeEvent[]> {
+  if (members.length === 0) return [];
+  const wanted = new Map<string, MemberInput>();
+  for (const member of members) wanted.set(member.value, member);
+  const types = await memberTypesOf(trx, [...wanted.keys()]);
+  const unknown = [...wanted.keys()].filter((id) => !types.has(id));
+  if (unknown.length > 0) {
+    const shown = unknown
+      .slice(0, 20)
+      .map((id) => JSON.stringify(id))
+      .join(', ');
+    throw new DirectoryError(
+      'unknown_members',
+      `No user or group has the id ${shown}${unknown.length > 20 ? ` (and ${unknown.length - 20} more)` : ''}; nothing was changed.`,
+    );
+  }
+  const resolved: NewMembership[] = [];
+  for (const [id, member] of wanted) {
+    const actual = types.get(id)!;
+    if (member.type !== undefined && member.type !== actual) {
+      throw new DirectoryError(
+        'invalid_member',
+        `Member ${JSON.stringify(id)} is a ${actual}, not a ${member.type}.`,
+      );
+    }
+    resolved.push({ memberId: id, memberType: actual });
+  }
+  const nested = resolved.filter((m) => m.memberType === 'Group').map((m) => m.memberId);
+  const cyclic = await groupsContaining(trx, groupId, nested);
+  if (cyclic.length > 0) {
+    throw new DirectoryError(
+      'membership_cycle',
+      `Adding group ${cyclic.map((id) => JSON.stringify(id)).join(', ')} to group ${JSON.stringify(groupId)} would make a cycle of nested groups.`,
+    );
+  }
+  const added = await insertMemberships(
+    trx,
+    groupId,
+    resolved,
+    originOf(context.actor),
+    connectionIdOf(context.actor),
+    now,
+  );
+  return added.map((m) =>
+    groupEvent('group.member_added', groupId, context, {
+      memberId: m.memberId,
+      memberType: m.memberType,
+      origin: originOf(context.actor),
+    }),
+  );
+}
+
+function removedEvents(
+  context: DirectoryContext,
+  groupId: string,
+  removed: readonly NewMembership[],
+): ChangeEvent[] {
+  return removed.map((m) =>
+    groupEvent('group.member_removed', groupId, context, {
+      memberId: m.memberId,
+      memberType: m.memberType,
+    }),
+  );
+}
+
+function unique(ids: readonly string[]): string[] {
+  return [...new Set(ids)];
+}
+
+function groupEvent(
+  type: ChangeEvent['type'],
+  id: string,
+  context: DirectoryContext,
+  summary: Record<string, unknown>,
+): ChangeEvent {
+  return {
+    type,
+    resourceType: 'Group',
+    resourceId: id,
+    actor: describeActor(context.actor),
+    summary,
+  };
+}

@@ -1,0 +1,183 @@
+/** SQL for users: the only place that knows their tables. */
+import { sql } from 'kysely';
+import type { Db, Dialect } from '../db/database.ts';
+import type { Origin, UserRow } from '../db/tables.ts';
+import { userResourceType } from '../scim/schema.ts';
+import { chunks } from './context.ts';
+import { compileFilter } from './filter-sql.ts';
+import type { ListQuery, Page } from './listing.ts';
+import { sortExpression } from './listing.ts';
+
+export interface User {
+  readonly id: string;
+  readonly userName: string;
+  readonly externalId: string | null;
+  readonly active: boolean;
+  readonly origin: Origin;
+  readonly connectionId: string | null;
+  readonly createdAt: string;
+  readonly updatedAt: string;
+  readonly version: number;
+  /** The SCIM representation as stored (src/scim/resource.ts). */
+  readonly data: Record<string, unknown>;
+}
+
+/** A group the user is in: directly, or through a group that is a member of another. */
+export interface UserGroup {
+  readonly id: string;
+  readonly displayName: string;
+  readonly type: 'direct' | 'indirect';
+  /** For a direct membership: its origin. */
+  readonly origin: Origin | null;
+}
+
+export function parseData(data: unknown): Record<string, unknown> {
+  return (typeof data === 'string' ? JSON.parse(data) : data) as Record<string, unknown>;
+}
+
+export function toUser(row: UserRow): User {
+  return {
+    id: row.id,
+    userName: row.user_name,
+    externalId: row.external_id,
+    active: Boolean(row.active),
+    origin: row.origin,
+    connectionId: row.connection_id,
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+    version: Number(row.version),
+    data: parseData(row.data),
+  };
+}
+
+/** The columns a user's data determines. */
+export function userColumns(data: Record<string, unknown>) {
+  const userName = String(data.userName);
+  const displayName = typeof data.displayName === 'string' ? data.displayName : null;
+  return {
+    user_name: userName,
+    user_name_lc: userName.toLowerCase(),
+    display_name_lc: displayName?.toLowerCase() ?? null,
+    external_id: typeof data.externalId === 'string' ? data.externalId : null,
+    active: data.active === false ? 0 : 1,
+    data: JSON.stringify(data),
+  };
+}
+
+export async function findUserRow(db: Db, dialect: Dialect, id: string, lock = false) {
+  let query = db.selectFrom('users').selectAll().where('id', '=', id);
+  if (lock && dialect === 'postgres') query = query.forUpdate();
+  return query.executeTakeFirst();
+}
+
+export async function findUserIdByUserName(db: Db, userName: string): Promise<string | undefined> {
+  const row = await db
+    .selectFrom('users')
+    .select('id')
+    .where('user_name_lc', '=', userName.toLowerCase())
+    .executeTakeFirst();
+  return row?.id;
+}
+
+export async function insertUser(db: Db, row: UserRow): Promise<void> {
+  await db.insertInto('users').values(row).execute();
+}
+
+export async function updateUserRow(db: Db, id: string, values: Partial<UserRow>): Promise<void> {
+  await db.updateTable('users').set(values).where('id', '=', id).execute();
+}
+
+/** Keeps the indexed copy of a user's emails (what `emails` filters read) equal to its data. */
+export async function writeEmails(
+  db: Db,
+  userId: string,
+  data: Record<string, unknown>,
+  replace: boolean,
+) {
+  if (replace) await db.deleteFrom('user_emails').where('user_id', '=', userId).execute();
+  const emails = Array.isArray(data.emails) ? (data.emails as Record<string, unknown>[]) : [];
+  const rows = emails
+    .filter((e) => typeof e.value === 'string')
+    .map((e) => ({
+      user_id: userId,
+      value_lc: String(e.value).toLowerCase(),
+      type: typeof e.type === 'string' ? e.type : null,
+      is_primary: e.primary === true ? 1 : 0,
+    }));
+  if (rows.length > 0) await db.insertInto('user_emails').values(rows).execute();
+}
+
+export async function deleteUserRow(db: Db, id: string): Promise<void> {
+  await db.deleteFrom('memberships').where('member_id', '=', id).execute();
+  await db.deleteFrom('users').where('id', '=', id).execute();
+}
+
+export async function listUserRows(
+  db: Db,
+  dialect: Dialect,
+  query: ListQuery,
+): Promise<Page<UserRow>> {
+  const where = query.filter
+    ? compileFilter(query.filter, { resourceType: userResourceType, dialect })
+    : undefined;
+  let base = db.selectFrom('users');
+  if (where) base = base.where(where);
+  const total = query.skipTotal
+    ? -1
+    : Number((await base.select((eb) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow()).n);
+  if (query.limit === 0 || total === 0) return { total, items: [] };
+  let page = base.selectAll();
+  const desc = query.sortOrder === 'descending';
+  if (query.sortBy) {
+    const key = sortExpression(userResourceType, dialect, query.sortBy);
+    // Resources without a value sort last, whatever the order (RFC 7644 §3.4.2.3).
+    page = page.orderBy(sql`(${key} IS NULL)`).orderBy(key, desc ? 'desc' : 'asc');
+  }
+  // The id breaks ties, so the order, and with it every page, is stable.
+  page = page.orderBy('users.id', desc && query.sortBy ? 'desc' : 'asc');
+  const items = await page.limit(query.limit).offset(query.offset).execute();
+  return { total, items };
+}
+
+/**
+ * The groups of some users, direct and indirect (through groups that are members of groups),
+ * in one recursive query whatever the number of users.
+ */
+export async function groupsOfUsers(
+  db: Db,
+  userIds: readonly string[],
+): Promise<Map<string, UserGroup[]>> {
+  const result = new Map<string, UserGroup[]>();
+  for (const ids of chunks(userIds)) {
+    const rows = await sql<{
+      user_id: string;
+      group_id: string;
+      depth: number;
+      display_name: string;
+      origin: Origin | null;
+    }>`
+      WITH RECURSIVE ancestry(user_id, group_id, depth, origin) AS (
+        SELECT member_id, group_id, 0, origin FROM memberships
+        WHERE member_id IN (${sql.join(ids)})
+        UNION
+        SELECT a.user_id, m.group_id, a.depth + 1, NULL FROM ancestry a
+        JOIN memberships m ON m.member_id = a.group_id AND m.member_type = 'Group'
+        WHERE a.depth < 32
+      )
+      SELECT a.user_id, a.group_id, MIN(a.depth) AS depth, MAX(a.origin) AS origin, g.display_name
+      FROM ancestry a JOIN groups g ON g.id = a.group_id
+      GROUP BY a.user_id, a.group_id, g.display_name
+      ORDER BY g.display_name`.execute(db);
+    for (const row of rows.rows) {
+      const list = result.get(row.user_id) ?? [];
+      list.push({
+        id: row.group_id,
+        displayName: row.display_name,
+        type: Number(row.depth) === 0 ? 'direct' : 'indirect',
+        origin: Number(row.depth) === 0 ? row.origin : null,
+      });
+      result.set(row.user_id, list);
+    }
+  }
+  return result;
+}

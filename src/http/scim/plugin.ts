@@ -1,0 +1,436 @@
+/**
+ * The SCIM 2.0 surface at /scim/v2 (RFC 7644). Its bearer-token check lives only inside this
+ * Fastify context; the discovery endpoints are public (RFC 7644 §4).
+ */
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { DatabaseHandle } from '../../db/database.ts';
+import type { ListQuery } from '../../directory/listing.ts';
+import { authenticate } from '../../provisioning/connection.service.ts';
+import type { AuthenticatedConnection } from '../../provisioning/connection.service.ts';
+import { scimGroups, scimUsers } from '../../provisioning/scim-resources.ts';
+import type {
+  Projection,
+  Rendered,
+  ScimContext,
+  ScimResourceKind,
+} from '../../provisioning/scim-resources.ts';
+import {
+  findResourceType,
+  findSchema,
+  resourceTypeDocument,
+  resourceTypes,
+  schemaDocument,
+  schemas,
+  serviceProviderConfig,
+} from '../../scim/discovery.ts';
+import { invalidFilter, invalidSyntax, invalidValue, ScimError } from '../../scim/errors.ts';
+import { parseFilter } from '../../scim/filter.ts';
+import type { Filter } from '../../scim/filter-ast.ts';
+import { parseAttributeList } from '../../scim/resource.ts';
+import { SCHEMA } from '../../scim/schema.ts';
+import { toScimError } from './errors.ts';
+
+export interface ScimPluginOptions {
+  readonly database: DatabaseHandle;
+  readonly publicUrl: string;
+  readonly maxPageSize: number;
+  readonly maxBodyBytes: number;
+}
+
+const CONTENT_TYPE = 'application/scim+json; charset=utf-8';
+/** Okta and Entra ID page with count=100; a request without count gets this many. */
+const DEFAULT_PAGE_SIZE = 100;
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    scimConnection?: AuthenticatedConnection;
+  }
+  interface FastifyContextConfig {
+    /** Served without a bearer token (the discovery endpoints). */
+    public?: boolean;
+  }
+}
+
+type Query = Record<string, string | string[] | undefined>;
+
+function single(query: Query, name: string): string | undefined {
+  // RFC 7644 §3.4.2: parameter names are case-insensitive in practice (clients send `Filter`).
+  const key = Object.keys(query).find((k) => k.toLowerCase() === name.toLowerCase());
+  if (key === undefined) return undefined;
+  const value = query[key];
+  if (Array.isArray(value)) {
+    if (value.length > 1 && name !== 'attributes' && name !== 'excludedAttributes') {
+      throw invalidValue(`The query parameter "${name}" was given more than once.`);
+    }
+    return value.join(',');
+  }
+  return value;
+}
+
+function integer(name: string, raw: unknown): number | undefined {
+  if (raw === undefined || raw === null || raw === '') return undefined;
+  const text = String(raw).trim();
+  if (!/^[-+]?\d{1,15}$/.test(text))
+    throw invalidValue(`"${name}" must be an integer; got ${JSON.stringify(raw)}.`);
+  return Number(text);
+}
+
+function projectionOf(attributes: unknown, excludedAttributes: unknown): Projection {
+  const list = (name: string, value: unknown) => {
+    if (value === undefined || value === null) return undefined;
+    if (typeof value === 'string') return parseAttributeList(value);
+    if (Array.isArray(value) && value.every((v) => typeof v === 'string'))
+      return parseAttributeList(value as string[]);
+    throw invalidValue(`"${name}" must be a comma-separated string or a list of strings.`);
+  };
+  const a = list('attributes', attributes);
+  const e = list('excludedAttributes', excludedAttributes);
+  return { ...(a ? { attributes: a } : {}), ...(e ? { excludedAttributes: e } : {}) };
+}
+
+interface SearchParameters {
+  readonly filter?: unknown;
+  readonly sortBy?: unknown;
+  readonly sortOrder?: unknown;
+  readonly startIndex?: unknown;
+  readonly count?: unknown;
+  readonly attributes?: unknown;
+  readonly excludedAttributes?: unknown;
+}
+
+interface Search {
+  readonly query: ListQuery;
+  readonly startIndex: number;
+  readonly projection: Projection;
+}
+
+/** RFC 7644 §3.4.2 (query) and §3.4.3 (SearchRequest) parameters, validated. */
+function parseSearch(params: SearchParameters, maxPageSize: number): Search {
+  let filter: Filter | undefined;
+  if (params.filter !== undefined && params.filter !== null) {
+    if (typeof params.filter !== 'string') throw invalidFilter('"filter" must be a string.');
+    if (params.filter.trim() !== '') filter = parseFilter(params.filter);
+  }
+  let sortBy: string | undefined;
+  if (params.sortBy !== undefined && params.sortBy !== null && params.sortBy !== '') {
+    if (typeof params.sortBy !== 'string')
+      throw invalidValue('"sortBy" must be an attribute name.');
+    sortBy = params.sortBy;
+  }
+  let sortOrder: 'ascending' | 'descending' | undefined;
+  if (params.sortOrder !== undefined && params.sortOrder !== null && params.sortOrder !== '') {
+    const order = String(params.sortOrder).toLowerCase();
+    if (order !== 'ascending' && order !== 'descending') {
+      throw invalidValue(
+        `"sortOrder" must be "ascending" or "descending"; got ${JSON.stringify(params.sortOrder)}.`,
+      );
+    }
+    sortOrder = order;
+  }
+  // RFC 7644 §3.4.2.4: a startIndex below 1 is taken as 1, a negative count as 0; a count above
+  // the maximum gets at most the maximum (advertised as filter.maxResults).
+  const startIndex = Math.max(1, integer('startIndex', params.startIndex) ?? 1);
+  const count = Math.min(
+    maxPageSize,
+    Math.max(0, integer('count', params.count) ?? Math.min(DEFAULT_PAGE_SIZE, maxPageSize)),
+  );
+  return {
+    query: {
+      ...(filter ? { filter } : {}),
+      ...(sortBy ? { sortBy } : {}),
+      ...(sortOrder ? { sortOrder } : {}),
+      offset: startIndex - 1,
+      limit: count,
+    },
+    startIndex,
+    projection: projectionOf(params.attributes, params.excludedAttributes),
+  };
+}
+
+function listResponse(total: number, startIndex: number, resources: Rendered[]) {
+  return {
+    schemas: [SCHEMA.listResponse],
+    totalResults: total,
+    startIndex,
+    itemsPerPage: resources.length,
+    Resources: resources.map((r) => r.body),
+  };
+}
+
+export async function scimPlugin(app: FastifyInstance, options: ScimPluginOptions): Promise<void> {
+  const { database, maxPageSize } = options;
+  const baseUrl = `${options.publicUrl}/scim/v2`;
+
+  // Bodies in application/scim+json or application/json, parsed with Fastify's JSON parser
+  // (which refuses __proto__ and constructor.prototype keys).
+  app.addContentTypeParser(
+    ['application/scim+json'],
+    { parseAs: 'string', bodyLimit: options.maxBodyBytes },
+    app.getDefaultJsonParser('error', 'error'),
+  );
+
+  app.setErrorHandler((error, request, reply) => {
+    const { error: scimError, internal } = toScimError(error);
+    if (internal) request.log.error({ err: error }, 'SCIM request failed');
+    void reply.code(scimError.status).type(CONTENT_TYPE).send(scimError.toJSON());
+  });
+
+  app.setNotFoundHandler((request, reply) => {
+    const error = new ScimError(
+      404,
+      undefined,
+      `No SCIM endpoint at ${request.method} ${request.url.split('?')[0]}.`,
+    );
+    void reply.code(404).type(CONTENT_TYPE).send(error.toJSON());
+  });
+
+  app.addHook('onRequest', async (request, reply) => {
+    if (request.routeOptions.config.public) return;
+    const header = request.headers.authorization ?? '';
+    const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
+    const connection = match ? await authenticate(database.db, match[1]!) : undefined;
+    if (!connection) {
+      const detail = match
+        ? 'The bearer token is not valid (unknown, revoked or expired).'
+        : 'Send a SCIM connection\'s token as "Authorization: Bearer <token>".';
+      void reply
+        .code(401)
+        .header(
+          'WWW-Authenticate',
+          `Bearer realm="gatehouse-scim"${match ? ', error="invalid_token"' : ''}`,
+        )
+        .type(CONTENT_TYPE)
+        .send(new ScimError(401, undefined, detail).toJSON());
+      return reply;
+    }
+    request.scimConnection = connection;
+  });
+
+  app.addHook('onSend', async (_request, reply, payload) => {
+    if (reply.getHeader('content-type')?.toString().startsWith('application/json')) {
+      reply.type(CONTENT_TYPE);
+    }
+    return payload;
+  });
+
+  const contextOf = (request: FastifyRequest): ScimContext => {
+    const connection = request.scimConnection!;
+    return {
+      db: database.db,
+      dialect: database.dialect,
+      actor: { kind: 'connection', connectionId: connection.connectionId, name: connection.name },
+      baseUrl,
+    };
+  };
+
+  // ---- discovery (public) --------------------------------------------------------------------
+  const publicRoute = { config: { public: true } };
+  app.get('/ServiceProviderConfig', publicRoute, async (_request, reply) =>
+    reply
+      .type(CONTENT_TYPE)
+      .send(
+        serviceProviderConfig({
+          baseUrl,
+          maxResults: maxPageSize,
+          maxPayloadSize: options.maxBodyBytes,
+        }),
+      ),
+  );
+  app.get('/ResourceTypes', publicRoute, async (_request, reply) => {
+    const resources = resourceTypes.map((r) => resourceTypeDocument(r, baseUrl));
+    return reply
+      .type(CONTENT_TYPE)
+      .send(listResponse(resources.length, 1, resources.map(asRendered)));
+  });
+  app.get<{ Params: { name: string } }>(
+    '/ResourceTypes/:name',
+    publicRoute,
+    async (request, reply) => {
+      const resourceType = findResourceType(request.params.name);
+      if (!resourceType)
+        throw new ScimError(404, undefined, `No resource type named "${request.params.name}".`);
+      return reply.type(CONTENT_TYPE).send(resourceTypeDocument(resourceType, baseUrl));
+    },
+  );
+  app.get('/Schemas', publicRoute, async (_request, reply) => {
+    const documents = schemas.map((s) => schemaDocument(s, baseUrl));
+    return reply
+      .type(CONTENT_TYPE)
+      .send(listResponse(documents.length, 1, documents.map(asRendered)));
+  });
+  app.get<{ Params: { urn: string } }>('/Schemas/:urn', publicRoute, async (request, reply) => {
+    const schema = findSchema(request.params.urn);
+    if (!schema) throw new ScimError(404, undefined, `No schema "${request.params.urn}".`);
+    return reply.type(CONTENT_TYPE).send(schemaDocument(schema, baseUrl));
+  });
+
+  // ---- Users and Groups ----------------------------------------------------------------------
+  registerResource(app, '/Users', scimUsers, contextOf, maxPageSize);
+  registerResource(app, '/Groups', scimGroups, contextOf, maxPageSize);
+
+  // RFC 7644 §3.4.3: a search across every resource type from the root.
+  app.post('/.search', async (request, reply) => {
+    const body = searchBody(request.body);
+    const search = parseSearch(body, maxPageSize);
+    const context = contextOf(request);
+    // Users first, then groups: each part keeps its own stable order.
+    const kinds = [scimUsers, scimGroups] as ScimResourceKind<{ id: string; version: number }>[];
+    const totals: number[] = [];
+    const failures: ScimError[] = [];
+    for (const kind of kinds) {
+      try {
+        totals.push((await kind.list(context, { ...search.query, limit: 0 })).total);
+      } catch (error) {
+        // An attribute of one type only (userName) matches nothing of the other type.
+        if (
+          error instanceof ScimError &&
+          error.scimType === 'invalidFilter' &&
+          search.query.filter
+        ) {
+          failures.push(error);
+          totals.push(0);
+        } else throw error;
+      }
+    }
+    if (failures.length === kinds.length) throw failures[0]!;
+    let offset = search.query.offset;
+    let remaining = search.query.limit;
+    const rendered: Rendered[] = [];
+    for (const [i, kind] of kinds.entries()) {
+      const total = totals[i]!;
+      if (remaining > 0 && total > 0 && offset < total) {
+        const page = await kind.list(context, {
+          ...search.query,
+          offset,
+          limit: remaining,
+          skipTotal: true,
+        });
+        rendered.push(...(await kind.render(context, page.items, search.projection)));
+        remaining -= page.items.length;
+      }
+      offset = Math.max(0, offset - total);
+    }
+    const total = totals.reduce((a, b) => a + b, 0);
+    return reply.type(CONTENT_TYPE).send(listResponse(total, search.startIndex, rendered));
+  });
+}
+
+function asRendered(body: Record<string, unknown>): Rendered {
+  return { id: String(body.id), etag: '', body };
+}
+
+function searchBody(body: unknown): SearchParameters {
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) {
+    throw invalidSyntax('The body of a search must be a SearchRequest JSON object.');
+  }
+  const schemasValue = (body as { schemas?: unknown }).schemas;
+  if (
+    schemasValue !== undefined &&
+    !(Array.isArray(schemasValue) && schemasValue.includes(SCHEMA.searchRequest))
+  ) {
+    throw invalidValue(`A SearchRequest's "schemas" must contain "${SCHEMA.searchRequest}".`);
+  }
+  return body as SearchParameters;
+}
+
+function sendResource(reply: FastifyReply, rendered: Rendered, status = 200) {
+  return reply.code(status).header('ETag', rendered.etag).type(CONTENT_TYPE).send(rendered.body);
+}
+
+function registerResource<T extends { id: string; version: number }>(
+  app: FastifyInstance,
+  endpoint: '/Users' | '/Groups',
+  kind: ScimResourceKind<T>,
+  contextOf: (request: FastifyRequest) => ScimContext,
+  maxPageSize: number,
+): void {
+  type IdRequest = FastifyRequest<{ Params: { id: string }; Querystring: Query }>;
+  const projection = (request: FastifyRequest<{ Querystring: Query }>) =>
+    projectionOf(single(request.query, 'attributes'), single(request.query, 'excludedAttributes'));
+  const ifMatch = (request: FastifyRequest) => request.headers['if-match'];
+
+  const list = async (reply: FastifyReply, context: ScimContext, search: Search) => {
+    const page = await kind.list(context, search.query);
+    const rendered = await kind.render(context, page.items, search.projection);
+    return reply.type(CONTENT_TYPE).send(listResponse(page.total, search.startIndex, rendered));
+  };
+
+  app.get<{ Querystring: Query }>(endpoint, async (request, reply) => {
+    const q = request.query;
+    const search = parseSearch(
+      {
+        filter: single(q, 'filter'),
+        sortBy: single(q, 'sortBy'),
+        sortOrder: single(q, 'sortOrder'),
+        startIndex: single(q, 'startIndex'),
+        count: single(q, 'count'),
+        attributes: single(q, 'attributes'),
+        excludedAttributes: single(q, 'excludedAttributes'),
+      },
+      maxPageSize,
+    );
+    return list(reply, contextOf(request), search);
+  });
+
+  app.post(`${endpoint}/.search`, async (request, reply) =>
+    list(reply, contextOf(request), parseSearch(searchBody(request.body), maxPageSize)),
+  );
+
+  app.get(`${endpoint}/:id`, async (request: IdRequest, reply) => {
+    const context = contextOf(request);
+    const item = await kind.get(context, request.params.id);
+    const [rendered] = await kind.render(context, [item], projection(request));
+    // RFC 7644 §3.14: a matching If-None-Match answers 304 Not Modified.
+    const ifNoneMatch = request.headers['if-none-match'];
+    if (ifNoneMatch !== undefined && etagMatches(ifNoneMatch, rendered!.etag)) {
+      return reply.code(304).header('ETag', rendered!.etag).send();
+    }
+    return sendResource(reply, rendered!);
+  });
+
+  app.post<{ Querystring: Query }>(endpoint, async (request, reply) => {
+    const context = contextOf(request);
+    const item = await kind.create(context, request.body);
+    const [rendered] = await kind.render(context, [item], projection(request));
+    return sendResource(
+      reply.header('Location', `${context.baseUrl}${endpoint}/${item.id}`),
+      rendered!,
+      201,
+    );
+  });
+
+  app.put(`${endpoint}/:id`, async (request: IdRequest, reply) => {
+    const context = contextOf(request);
+    const item = await kind.replace(context, request.params.id, request.body, ifMatch(request));
+    const [rendered] = await kind.render(context, [item], projection(request));
+    return sendResource(reply, rendered!);
+  });
+
+  app.patch(`${endpoint}/:id`, async (request: IdRequest, reply) => {
+    const context = contextOf(request);
+    const { item, membersChanged } = await kind.patch(
+      context,
+      request.params.id,
+      request.body,
+      ifMatch(request),
+    );
+    const wanted = projection(request);
+    // A group's full member list costs O(group size); after a membership change answer 204
+    // (RFC 7644 §3.5.2 allows it) unless the client asked for attributes.
+    if (membersChanged && !wanted.attributes && !wanted.excludedAttributes) {
+      return reply.code(204).header('ETag', `W/"${item.version}"`).send();
+    }
+    const [rendered] = await kind.render(context, [item], wanted);
+    return sendResource(reply, rendered!);
+  });
+
+  app.delete(`${endpoint}/:id`, async (request: IdRequest, reply) => {
+    await kind.remove(contextOf(request), request.params.id, ifMatch(request));
+    return reply.code(204).send();
+  });
+}
+
+function etagMatches(header: string, etag: string): boolean {
+  const strip = (t: string) => t.trim().replace(/^W\//, '');
+  return header.split(',').some((t) => t.trim() === '*' || strip(t) === strip(etag));
+}

@@ -1,0 +1,306 @@
+/**
+ * SCIM connections: one per identity provider, each with its own bearer tokens. A token is 256
+ * random bits, shown once, and stored only as its SHA-256 hash (a fast hash is right here: the
+ * token is random, not a password, so there is nothing to brute-force).
+ */
+import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { appendEvents } from '../changes/events.ts';
+import type { Db } from '../db/database.ts';
+import type { ConnectionRow } from '../db/tables.ts';
+import { uuidv7 } from '../lib/ids.ts';
+
+export const TOKEN_PREFIX = 'gh_scim_';
+/** How long a rotated-out token keeps working, unless the rotation says otherwise: 24 hours. */
+export const DEFAULT_ROTATION_GRACE_SECONDS = 24 * 60 * 60;
+
+export interface Connection {
+  readonly id: string;
+  readonly name: string;
+  readonly createdAt: string;
+  readonly lastUsedAt: string | null;
+}
+
+export interface ConnectionSummary extends Connection {
+  readonly tokens: readonly {
+    readonly id: string;
+    readonly prefix: string;
+    readonly createdAt: string;
+    readonly expiresAt: string | null;
+    readonly lastUsedAt: string | null;
+    readonly status: 'active' | 'expiring' | 'expired';
+  }[];
+}
+
+export class ConnectionError extends Error {
+  override name = 'ConnectionError';
+  constructor(
+    readonly code: 'not_found' | 'name_taken' | 'invalid_name',
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+function hashToken(token: string): string {
+  return createHash('sha256').update(token).digest('hex');
+}
+
+function newToken(): string {
+  return TOKEN_PREFIX + randomBytes(32).toString('base64url');
+}
+
+function toConnection(row: ConnectionRow): Connection {
+  return { id: row.id, name: row.name, createdAt: row.created_at, lastUsedAt: row.last_used_at };
+}
+
+async function insertToken(db: Db, connectionId: string, now: string): Promise<string> {
+  const token = newToken();
+  await db
+    .insertInto('connection_tokens')
+    .values({
+      id: uuidv7(),
+      connection_id: connectionId,
+      token_hash: hashToken(token),
+      prefix: token.slice(0, TOKEN_PREFIX.length + 4),
+      created_at: now,
+      expires_at: null,
+      last_used_at: null,
+    })
+    .execute();
+  return token;
+}
+
+export async function createConnection(
+  db: Db,
+  name: string,
+  actor: string,
+): Promise<{ connection: Connection; token: string }> {
+  const trimmed = name.trim();
+  if (!/^[\p{L}\p{N}][\p{L}\p{N} ._-]{0,63}$/u.test(trimmed)) {
+    throw new ConnectionError(
+      'invalid_name',
+      'A connection name is 1 to 64 letters, digits, spaces, dots, dashes or underscores, starting with a letter or digit.',
+    );
+  }
+  const now = new Date().toISOString();
+  return db.transaction().execute(async (trx) => {
+    const existing = await trx
+      .selectFrom('connections')
+      .select('id')
+      .where('name_lc', '=', trimmed.toLowerCase())
+      .executeTakeFirst();
+    if (existing)
+      throw new ConnectionError(
+        'name_taken',
+        `A connection named "${trimmed}" already exists (${existing.id}).`,
+      );
+    const row = {
+      id: uuidv7(),
+      name: trimmed,
+      name_lc: trimmed.toLowerCase(),
+      created_at: now,
+      last_used_at: null,
+    };
+    await trx.insertInto('connections').values(row).execute();
+    const token = await insertToken(trx, row.id, now);
+    await appendEvents(
+      trx,
+      [
+        {
+          type: 'connection.created',
+          resourceType: 'Connection',
+          resourceId: row.id,
+          actor,
+          summary: { name: trimmed },
+        },
+      ],
+      now,
+    );
+    return { connection: toConnection(row), token };
+  });
+}
+
+export async function findConnection(db: Db, key: string): Promise<Connection | undefined> {
+  const row =
+    (await db.selectFrom('connections').selectAll().where('id', '=', key).executeTakeFirst()) ??
+    (await db
+      .selectFrom('connections')
+      .selectAll()
+      .where('name_lc', '=', key.toLowerCase())
+      .executeTakeFirst());
+  return row ? toConnection(row) : undefined;
+}
+
+async function getConnection(db: Db, key: string): Promise<Connection> {
+  const connection = await findConnection(db, key);
+  if (!connection)
+    throw new ConnectionError('not_found', `No connection has the id or name "${key}".`);
+  return connection;
+}
+
+export async function listConnections(
+  db: Db,
+  now = new Date().toISOString(),
+): Promise<ConnectionSummary[]> {
+  const rows = await db.selectFrom('connections').selectAll().orderBy('created_at').execute();
+  const tokens = await db
+    .selectFrom('connection_tokens')
+    .selectAll()
+    .orderBy('created_at')
+    .execute();
+  return rows.map((row) => ({
+    ...toConnection(row),
+    tokens: tokens
+      .filter((t) => t.connection_id === row.id)
+      .map((t) => ({
+        id: t.id,
+        prefix: t.prefix,
+        createdAt: t.created_at,
+        expiresAt: t.expires_at,
+        lastUsedAt: t.last_used_at,
+        status: t.expires_at === null ? 'active' : t.expires_at > now ? 'expiring' : 'expired',
+      })),
+  }));
+}
+
+/**
+ * Issues a new token. Tokens issued before keep working for `graceSeconds` (default 24 hours),
+ * so the identity provider can be given the new one without a gap; 0 ends them at once.
+ */
+export async function rotateToken(
+  db: Db,
+  key: string,
+  actor: string,
+  graceSeconds = DEFAULT_ROTATION_GRACE_SECONDS,
+): Promise<{ connection: Connection; token: string; previousTokensExpireAt: string }> {
+  const connection = await getConnection(db, key);
+  const now = new Date();
+  const expiresAt = new Date(now.getTime() + graceSeconds * 1000).toISOString();
+  return db.transaction().execute(async (trx) => {
+    await trx
+      .updateTable('connection_tokens')
+      .set({ expires_at: expiresAt })
+      .where('connection_id', '=', connection.id)
+      .where((eb) => eb.or([eb('expires_at', 'is', null), eb('expires_at', '>', expiresAt)]))
+      .execute();
+    const token = await insertToken(trx, connection.id, now.toISOString());
+    await appendEvents(
+      trx,
+      [
+        {
+          type: 'connection.token_rotated',
+          resourceType: 'Connection',
+          resourceId: connection.id,
+          actor,
+          summary: { graceSeconds },
+        },
+      ],
+      now.toISOString(),
+    );
+    return { connection, token, previousTokensExpireAt: expiresAt };
+  });
+}
+
+/** Ends every token of the connection at once. The connection stays; rotate to get a new one. */
+export async function revokeTokens(
+  db: Db,
+  key: string,
+  actor: string,
+): Promise<{ connection: Connection; revoked: number }> {
+  const connection = await getConnection(db, key);
+  const now = new Date().toISOString();
+  return db.transaction().execute(async (trx) => {
+    const result = await trx
+      .updateTable('connection_tokens')
+      .set({ expires_at: now })
+      .where('connection_id', '=', connection.id)
+      .where((eb) => eb.or([eb('expires_at', 'is', null), eb('expires_at', '>', now)]))
+      .executeTakeFirst();
+    await appendEvents(
+      trx,
+      [
+        {
+          type: 'connection.token_revoked',
+          resourceType: 'Connection',
+          resourceId: connection.id,
+          actor,
+          summary: {},
+        },
+      ],
+      now,
+    );
+    return { connection, revoked: Number(result.numUpdatedRows) };
+  });
+}
+
+/** Deletes the connection and its tokens. What it provisioned stays, with no owning connection. */
+export async function deleteConnection(db: Db, key: string, actor: string): Promise<Connection> {
+  const connection = await getConnection(db, key);
+  const now = new Date().toISOString();
+  await db.transaction().execute(async (trx) => {
+    await trx.deleteFrom('connection_tokens').where('connection_id', '=', connection.id).execute();
+    await trx.deleteFrom('connections').where('id', '=', connection.id).execute();
+    await appendEvents(
+      trx,
+      [
+        {
+          type: 'connection.deleted',
+          resourceType: 'Connection',
+          resourceId: connection.id,
+          actor,
+          summary: { name: connection.name },
+        },
+      ],
+      now,
+    );
+  });
+  return connection;
+}
+
+export interface AuthenticatedConnection {
+  readonly connectionId: string;
+  readonly name: string;
+  readonly tokenId: string;
+}
+
+/** How often, at most, one process records a token's last use: not a write per request. */
+const LAST_USED_INTERVAL_MS = 60_000;
+const lastRecorded = new Map<string, number>();
+
+/** The connection a bearer token belongs to, if the token is known and not expired. */
+export async function authenticate(
+  db: Db,
+  token: string,
+): Promise<AuthenticatedConnection | undefined> {
+  if (!token.startsWith(TOKEN_PREFIX) || token.length > 200) return undefined;
+  const hash = hashToken(token);
+  const row = await db
+    .selectFrom('connection_tokens as t')
+    .innerJoin('connections as c', 'c.id', 't.connection_id')
+    .select(['t.id', 't.token_hash', 't.expires_at', 'c.id as connection_id', 'c.name'])
+    .where('t.token_hash', '=', hash)
+    .executeTakeFirst();
+  if (!row) return undefined;
+  // The index found the row by hash; compare again in constant time all the same.
+  if (!timingSafeEqual(Buffer.from(row.token_hash), Buffer.from(hash))) return undefined;
+  const now = Date.now();
+  if (row.expires_at !== null && Date.parse(row.expires_at) <= now) return undefined;
+  if ((lastRecorded.get(row.id) ?? 0) + LAST_USED_INTERVAL_MS <= now) {
+    lastRecorded.set(row.id, now);
+    const at = new Date(now).toISOString();
+    // Best effort and off the request's path: a failure here must not fail the request.
+    void Promise.all([
+      db
+        .updateTable('connection_tokens')
+        .set({ last_used_at: at })
+        .where('id', '=', row.id)
+        .execute(),
+      db
+        .updateTable('connections')
+        .set({ last_used_at: at })
+        .where('id', '=', row.connection_id)
+        .execute(),
+    ]).catch(() => lastRecorded.delete(row.id));
+  }
+  return { connectionId: row.connection_id, name: row.name, tokenId: row.id };
+}

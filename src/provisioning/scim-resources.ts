@@ -1,0 +1,230 @@
+/**
+ * SCIM Users and Groups over the directory: wire bodies in, wire representations out. The HTTP
+ * routes stay one line each; the directory services keep the rules; the pure SCIM library
+ * validates bodies and interprets PATCH.
+ */
+import type { DirectoryContext } from '../directory/context.ts';
+import { etagOf } from '../directory/context.ts';
+import {
+  createGroup,
+  deleteGroup,
+  getGroup,
+  listGroups,
+  membersOf,
+  updateGroup,
+} from '../directory/group.service.ts';
+import type { Group, MembershipChange } from '../directory/group.service.ts';
+import type { ListQuery, Page } from '../directory/listing.ts';
+import {
+  createUser,
+  deleteUser,
+  getUser,
+  groupsOf,
+  listUsers,
+  updateUser,
+} from '../directory/user.service.ts';
+import type { User } from '../directory/user.service.ts';
+import { applyPatch, parsePatchRequest } from '../scim/patch.ts';
+import { normalizeResource, projectResource } from '../scim/resource.ts';
+import { groupResourceType, SCHEMA, userResourceType } from '../scim/schema.ts';
+import type { ResourceTypeDefinition } from '../scim/schema.ts';
+
+export type ScimResource = Record<string, unknown>;
+
+export interface Projection {
+  readonly attributes?: string[];
+  readonly excludedAttributes?: string[];
+}
+
+export interface ScimContext extends DirectoryContext {
+  /** `https://host/scim/v2`: for `meta.location` and `$ref`. */
+  readonly baseUrl: string;
+}
+
+/** A resource as the HTTP layer needs it: its representation and its ETag. */
+export interface Rendered {
+  readonly id: string;
+  readonly etag: string;
+  readonly body: ScimResource;
+}
+
+/**
+ * Whether a projection returns an attribute with `returned: default`: the test that lets a
+ * request with `excludedAttributes=members` skip the membership table altogether.
+ */
+export function returns(projection: Projection, name: string): boolean {
+  const lower = name.toLowerCase();
+  const mentions = (list: readonly string[]) =>
+    list.some((item) => {
+      const i = item.toLowerCase();
+      const bare = i.slice(i.lastIndexOf(':') + 1);
+      return bare === lower || bare.startsWith(lower + '.');
+    });
+  if (projection.attributes) return mentions(projection.attributes);
+  return !(projection.excludedAttributes && mentions(projection.excludedAttributes));
+}
+
+function meta(
+  resourceType: string,
+  location: string,
+  item: { createdAt: string; updatedAt: string; version: number },
+) {
+  return {
+    resourceType,
+    created: item.createdAt,
+    lastModified: item.updatedAt,
+    location,
+    version: etagOf(item.version),
+  };
+}
+
+/** The operations Users and Groups share, so the routes are written once. */
+export interface ScimResourceKind<T extends { id: string; version: number }> {
+  readonly resourceType: ResourceTypeDefinition;
+  get(context: ScimContext, id: string): Promise<T>;
+  list(context: ScimContext, query: ListQuery): Promise<Page<T>>;
+  create(context: ScimContext, body: unknown): Promise<T>;
+  replace(context: ScimContext, id: string, body: unknown, ifMatch?: string): Promise<T>;
+  patch(
+    context: ScimContext,
+    id: string,
+    body: unknown,
+    ifMatch?: string,
+  ): Promise<{ item: T; membersChanged: boolean }>;
+  remove(context: ScimContext, id: string, ifMatch?: string): Promise<void>;
+  /** Renders several at once: their groups or members are read in one query, and only if wanted. */
+  render(context: ScimContext, items: readonly T[], projection: Projection): Promise<Rendered[]>;
+}
+
+const opts = (ifMatch: string | undefined) => (ifMatch === undefined ? {} : { ifMatch });
+
+export const scimUsers: ScimResourceKind<User> = {
+  resourceType: userResourceType,
+  get: (context, id) => getUser(context, id),
+  list: (context, query) => listUsers(context, query),
+  // `password` is accepted and dropped: Gatehouse users sign in through the identity provider.
+  create: (context, body) => createUser(context, normalizeResource(userResourceType, body).data),
+  replace: (context, id, body, ifMatch) => {
+    const { data } = normalizeResource(userResourceType, body);
+    return updateUser(context, id, () => data, opts(ifMatch));
+  },
+  patch: async (context, id, body, ifMatch) => {
+    const operations = parsePatchRequest(body);
+    const item = await updateUser(
+      context,
+      id,
+      (current) => applyPatch(userResourceType, { id, data: current.data }, operations).data,
+      opts(ifMatch),
+    );
+    return { item, membersChanged: false };
+  },
+  remove: (context, id, ifMatch) => deleteUser(context, id, opts(ifMatch)),
+  render: async (context, users, projection) => {
+    const groups = returns(projection, 'groups')
+      ? await groupsOf(
+          context,
+          users.map((u) => u.id),
+        )
+      : undefined;
+    return users.map((user) => {
+      const location = `${context.baseUrl}/Users/${user.id}`;
+      const { userName, externalId, ...rest } = user.data;
+      const body: ScimResource = {
+        schemas: [
+          SCHEMA.user,
+          ...(SCHEMA.enterpriseUser in user.data ? [SCHEMA.enterpriseUser] : []),
+        ],
+        id: user.id,
+        ...(externalId !== undefined ? { externalId } : {}),
+        userName,
+        ...rest,
+      };
+      if (groups) {
+        body.groups = (groups.get(user.id) ?? []).map((g) => ({
+          value: g.id,
+          $ref: `${context.baseUrl}/Groups/${g.id}`,
+          display: g.displayName,
+          type: g.type,
+        }));
+      }
+      body.meta = meta('User', location, user);
+      return {
+        id: user.id,
+        etag: etagOf(user.version),
+        body: projectResource(userResourceType, body, projection),
+      };
+    });
+  },
+};
+
+function membershipChanges(
+  members: ReturnType<typeof applyPatch>['memberChanges'],
+): MembershipChange[] {
+  return members as MembershipChange[];
+}
+
+export const scimGroups: ScimResourceKind<Group> = {
+  resourceType: groupResourceType,
+  get: (context, id) => getGroup(context, id),
+  list: (context, query) => listGroups(context, query),
+  create: (context, body) => {
+    const { data, members = [] } = normalizeResource(groupResourceType, body);
+    return createGroup(context, data, members);
+  },
+  replace: (context, id, body, ifMatch) => {
+    const { data, members } = normalizeResource(groupResourceType, body);
+    // RFC 7644 §3.5.1 lets a PUT that omits `members` leave them as they are ("not asserted");
+    // `"members": []` empties the group (of this connection's memberships).
+    const changes: MembershipChange[] = members === undefined ? [] : [{ kind: 'set', members }];
+    return updateGroup(context, id, () => ({ data, members: changes }), opts(ifMatch));
+  },
+  patch: async (context, id, body, ifMatch) => {
+    const operations = parsePatchRequest(body);
+    let membersChanged = false;
+    const item = await updateGroup(
+      context,
+      id,
+      (current) => {
+        const result = applyPatch(groupResourceType, { id, data: current.data }, operations);
+        membersChanged = result.memberChanges.length > 0;
+        return { data: result.data, members: membershipChanges(result.memberChanges) };
+      },
+      opts(ifMatch),
+    );
+    return { item, membersChanged };
+  },
+  remove: (context, id, ifMatch) => deleteGroup(context, id, opts(ifMatch)),
+  render: async (context, groups, projection) => {
+    const members = returns(projection, 'members')
+      ? await membersOf(
+          context,
+          groups.map((g) => g.id),
+        )
+      : undefined;
+    return groups.map((group) => {
+      const location = `${context.baseUrl}/Groups/${group.id}`;
+      const { displayName, externalId, ...rest } = group.data;
+      const body: ScimResource = {
+        schemas: [SCHEMA.group],
+        id: group.id,
+        ...(externalId !== undefined ? { externalId } : {}),
+        displayName,
+        ...rest,
+      };
+      if (members) {
+        body.members = (members.get(group.id) ?? []).map((m) => ({
+          value: m.id,
+          $ref: `${context.baseUrl}/${m.type === 'User' ? 'Users' : 'Groups'}/${m.id}`,
+          ...(m.display !== null ? { display: m.display } : {}),
+          type: m.type,
+        }));
+      }
+      body.meta = meta('Group', location, group);
+      return {
+        id: group.id,
+        etag: etagOf(group.version),
+        body: projectResource(groupResourceType, body, projection),
+      };
+    });
+  },
+};

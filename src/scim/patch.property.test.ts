@@ -1,0 +1,433 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { ScimError } from './errors.ts';
+import { applyPatch, jsonEqual, parsePatchRequest } from './patch.ts';
+import type { JsonObject } from './resource.ts';
+import { normalizeResource, projectResource } from './resource.ts';
+import type { ResourceTypeDefinition } from './schema.ts';
+import { SCHEMA, groupResourceType, userResourceType } from './schema.ts';
+
+const ENTERPRISE = SCHEMA.enterpriseUser;
+const ID = 'c0ffee00-0000-4000-8000-000000000001';
+
+/** Calls `fn`; a throw must be a 4xx ScimError (anything else is a bug in the interpreter). */
+function returnsOrRejects<T>(fn: () => T): T | undefined {
+  try {
+    return fn();
+  } catch (error) {
+    if (!(error instanceof ScimError)) throw error;
+    expect(error.status).toBeGreaterThanOrEqual(400);
+    expect(error.status).toBeLessThan(500);
+    return undefined;
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Arbitraries
+// ---------------------------------------------------------------------------------------------
+
+const nonBlank = fc.string({ minLength: 1 }).filter((s) => s.trim() !== '');
+
+const email = fc.record(
+  {
+    value: fc.string(),
+    type: fc.constantFrom('work', 'home', 'other'),
+    display: fc.string(),
+  },
+  { requiredKeys: ['value'] },
+);
+
+/** Valid stored Users: generated as bodies, then normalised (so they are the stored form). */
+const userData: fc.Arbitrary<JsonObject> = fc
+  .record(
+    {
+      userName: nonBlank,
+      active: fc.boolean(),
+      title: fc.string(),
+      displayName: fc.string(),
+      name: fc.record({ givenName: fc.string(), familyName: fc.string() }, { requiredKeys: [] }),
+      emails: fc.array(email, { maxLength: 4 }),
+      primaryEmail: fc.boolean(),
+      [ENTERPRISE]: fc.record(
+        { employeeNumber: fc.string(), manager: fc.record({ value: nonBlank }) },
+        { requiredKeys: [] },
+      ),
+    },
+    { requiredKeys: ['userName'] },
+  )
+  .map(({ primaryEmail, emails, ...body }) => {
+    // RFC 7643 §2.4: at most one primary value.
+    const marked = emails?.map((e, i) => (i === 0 && primaryEmail ? { ...e, primary: true } : e));
+    return normalizeResource(userResourceType, { ...body, emails: marked }).data;
+  });
+
+const groupData: fc.Arbitrary<JsonObject> = fc
+  .record({ displayName: nonBlank, externalId: fc.string() }, { requiredKeys: ['displayName'] })
+  .map((body) => normalizeResource(groupResourceType, body).data);
+
+const knownPaths = [
+  'userName',
+  'title',
+  'displayName',
+  'active',
+  'externalId',
+  'name',
+  'name.givenName',
+  'emails',
+  'emails[type eq "work"]',
+  'emails[type eq "work"].value',
+  'emails[type eq "home" and primary eq true].display',
+  'emails[value co "@"].primary',
+  'emails[not (type eq "work")]',
+  'phoneNumbers[type eq "mobile"].value',
+  'addresses[type eq "work"].streetAddress',
+  'x509Certificates',
+  `${ENTERPRISE}:manager`,
+  `${ENTERPRISE}:manager.value`,
+  `${ENTERPRISE}:employeeNumber`,
+  ENTERPRISE,
+  `${SCHEMA.user}:nickName`,
+  'id',
+  'meta',
+  'meta.created',
+  'groups',
+  'schemas',
+  'password',
+  'members',
+  'members[value eq "a"]',
+  'members[value eq "a" or value eq "b"]',
+  'members[type eq "User"]',
+  'members.value',
+  'foo',
+  'name.foo',
+  'emails[',
+  'emails.value',
+];
+
+const path = fc.oneof(fc.constantFrom(...knownPaths), fc.string());
+
+const member = fc.record(
+  {
+    value: fc.oneof(fc.constantFrom('a', 'b', 'c'), fc.string()),
+    type: fc.constantFrom('user', 'Group', 'x'),
+    display: fc.string(),
+  },
+  { requiredKeys: [] },
+);
+
+const value: fc.Arbitrary<unknown> = fc.oneof(
+  fc.jsonValue({ maxDepth: 3 }),
+  fc.constantFrom('True', 'false', '', 'x@y.com', ID, null),
+  fc.array(member, { maxLength: 3 }),
+  fc.array(email, { maxLength: 3 }),
+  fc.dictionary(path, fc.jsonValue({ maxDepth: 2 }), { maxKeys: 4 }),
+  email,
+);
+
+const operation = fc.record(
+  {
+    op: fc.constantFrom('add', 'replace', 'remove', 'Add', 'Replace', 'Remove', 'delete'),
+    path,
+    value,
+  },
+  { requiredKeys: ['op'] },
+);
+
+/** Operations that fit the schema, so that runs get past validation and change things. */
+const setOp = fc.constantFrom('add', 'replace', 'Add', 'Replace');
+const stringPath = fc.constantFrom(
+  'title',
+  'displayName',
+  'nickName',
+  'name.givenName',
+  'emails[type eq "work"].value',
+  'addresses[type eq "home"].locality',
+  `${ENTERPRISE}:employeeNumber`,
+  `${ENTERPRISE}:manager`,
+);
+const plausibleOperation = fc.oneof(
+  fc.record({ op: setOp, path: stringPath, value: fc.string() }),
+  fc.record({ op: setOp, path: fc.constant('active'), value: fc.constantFrom(true, 'False') }),
+  fc.record({ op: setOp, path: fc.constant('emails'), value: fc.array(email, { maxLength: 2 }) }),
+  fc.record({
+    op: setOp,
+    path: fc.constantFrom('emails[type eq "home"].primary', 'emails[type eq "work"].primary'),
+    value: fc.boolean(),
+  }),
+  fc.record({
+    op: setOp,
+    path: fc.constant('name'),
+    value: fc.record({ givenName: fc.string(), middleName: fc.string() }, { requiredKeys: [] }),
+  }),
+  fc.record({
+    op: setOp,
+    value: fc.record(
+      {
+        title: fc.string(),
+        'name.familyName': fc.string(),
+        [`${ENTERPRISE}:costCenter`]: fc.string(),
+        [ENTERPRISE]: fc.record({ division: fc.string() }),
+        active: fc.boolean(),
+        id: fc.constant(ID),
+      },
+      { requiredKeys: [] },
+    ),
+  }),
+  fc.record({ op: fc.constant('remove'), path: fc.constantFrom(...knownPaths) }),
+);
+
+const operations = fc.array(fc.oneof({ arbitrary: plausibleOperation, weight: 3 }, operation), {
+  maxLength: 5,
+});
+
+/** Runs a PATCH body the way the HTTP layer does, returning undefined when it is rejected. */
+function tryPatch(resourceType: ResourceTypeDefinition, data: JsonObject, ops: unknown) {
+  return returnsOrRejects(() =>
+    applyPatch(resourceType, { id: ID, data }, parsePatchRequest({ Operations: ops })),
+  );
+}
+
+// ---------------------------------------------------------------------------------------------
+// Properties
+// ---------------------------------------------------------------------------------------------
+
+describe('robustness: arbitrary input returns or throws a 4xx ScimError', () => {
+  it('normalizeResource', () => {
+    fc.assert(
+      fc.property(fc.jsonValue(), (body) => {
+        returnsOrRejects(() => normalizeResource(userResourceType, body));
+        returnsOrRejects(() => normalizeResource(groupResourceType, body));
+      }),
+    );
+  });
+
+  it('normalizeResource with plausible keys', () => {
+    fc.assert(
+      fc.property(fc.dictionary(path, value, { maxKeys: 6 }), (body) => {
+        returnsOrRejects(() => normalizeResource(userResourceType, body));
+        returnsOrRejects(() => normalizeResource(groupResourceType, body));
+      }),
+    );
+  });
+
+  it('parsePatchRequest', () => {
+    fc.assert(
+      fc.property(fc.jsonValue(), fc.array(fc.jsonValue(), { maxLength: 4 }), (body, ops) => {
+        returnsOrRejects(() => parsePatchRequest(body));
+        returnsOrRejects(() => parsePatchRequest({ schemas: [SCHEMA.patchOp], Operations: ops }));
+      }),
+    );
+  });
+
+  it('applyPatch on Users and Groups', () => {
+    fc.assert(
+      fc.property(userData, groupData, operations, (user, group, ops) => {
+        tryPatch(userResourceType, user, ops);
+        tryPatch(groupResourceType, group, ops);
+      }),
+      { numRuns: 500 },
+    );
+  });
+});
+
+describe('atomicity and purity', () => {
+  it('never changes its input, whether it succeeds or fails', () => {
+    fc.assert(
+      fc.property(userData, operations, (data, ops) => {
+        const snapshot = structuredClone(data);
+        tryPatch(userResourceType, data, ops);
+        expect(data).toEqual(snapshot);
+      }),
+      { numRuns: 500 },
+    );
+  });
+
+  it('fails as a whole: a bad operation after good ones leaves nothing applied', () => {
+    fc.assert(
+      fc.property(userData, operations, (data, ops) => {
+        const snapshot = structuredClone(data);
+        const bad = { op: 'replace', path: 'active', value: 'neither' };
+        expect(tryPatch(userResourceType, data, [...ops, bad])).toBeUndefined();
+        expect(data).toEqual(snapshot);
+      }),
+    );
+  });
+});
+
+describe('the result of a PATCH is a valid stored form', () => {
+  it('normalising it again changes nothing', () => {
+    fc.assert(
+      fc.property(userData, operations, (data, ops) => {
+        const result = tryPatch(userResourceType, data, ops);
+        if (!result) return;
+        expect(normalizeResource(userResourceType, result.data).data).toEqual(result.data);
+        expect(result.data).not.toHaveProperty('password');
+        expect(result.changed).toBe(
+          !jsonEqual(result.data, data) || result.memberChanges.length > 0,
+        );
+      }),
+      { numRuns: 500 },
+    );
+  });
+
+  it('never stores members in Group data', () => {
+    fc.assert(
+      fc.property(groupData, operations, (data, ops) => {
+        const result = tryPatch(groupResourceType, data, ops);
+        if (result)
+          expect(Object.keys(result.data).map((k) => k.toLowerCase())).not.toContain('members');
+      }),
+    );
+  });
+
+  it('normalizeResource is idempotent', () => {
+    fc.assert(
+      fc.property(fc.dictionary(path, value, { maxKeys: 6 }), nonBlank, (body, userName) => {
+        const once = returnsOrRejects(() =>
+          normalizeResource(userResourceType, { ...body, userName }),
+        );
+        if (!once) return;
+        expect(normalizeResource(userResourceType, once.data).data).toEqual(once.data);
+      }),
+    );
+  });
+});
+
+describe('replace then read', () => {
+  const simple: [string, (data: JsonObject) => unknown][] = [
+    ['displayName', (d) => d.displayName],
+    ['title', (d) => d.title],
+    ['nickName', (d) => d.nickName],
+    ['externalId', (d) => d.externalId],
+    ['name.givenName', (d) => (d.name as JsonObject | undefined)?.givenName],
+    [
+      `${ENTERPRISE}:employeeNumber`,
+      (d) => (d[ENTERPRISE] as JsonObject | undefined)?.employeeNumber,
+    ],
+  ];
+
+  it('reads back the string a replace wrote, with a path or without one', () => {
+    fc.assert(
+      fc.property(userData, fc.constantFrom(...simple), fc.string(), (data, [attr, read], text) => {
+        const withPath = tryPatch(userResourceType, data, [
+          { op: 'replace', path: attr, value: text },
+        ]);
+        const pathless = tryPatch(userResourceType, data, [
+          { op: 'replace', value: { [attr]: text } },
+        ]);
+        expect(withPath && read(withPath.data)).toBe(text);
+        expect(pathless?.data).toEqual(withPath?.data);
+      }),
+    );
+  });
+
+  it('reads back a userName that is not blank', () => {
+    fc.assert(
+      fc.property(userData, nonBlank, (data, userName) => {
+        const result = tryPatch(userResourceType, data, [
+          { op: 'Replace', path: 'USERNAME', value: userName },
+        ]);
+        expect(result?.data.userName).toBe(userName);
+      }),
+    );
+  });
+
+  it("reads back a boolean, given as a boolean or as Entra ID's string", () => {
+    fc.assert(
+      fc.property(userData, fc.boolean(), fc.boolean(), (data, active, asString) => {
+        const sent = asString ? (active ? 'True' : 'False') : active;
+        const result = tryPatch(userResourceType, data, [
+          { op: 'replace', path: 'active', value: sent },
+        ]);
+        expect(result?.data.active).toBe(active);
+      }),
+    );
+  });
+});
+
+describe('Group members', () => {
+  const ids = fc.array(fc.string({ minLength: 1 }), { minLength: 1, maxLength: 8 });
+
+  it('adding a member twice asks for the same member twice, and nothing else', () => {
+    fc.assert(
+      fc.property(groupData, fc.string({ minLength: 1 }), (data, id) => {
+        const add = { op: 'add', path: 'members', value: [{ value: id }] };
+        const result = tryPatch(groupResourceType, data, [add, add]);
+        const once = { kind: 'add', members: [{ value: id }] };
+        expect(result?.memberChanges).toEqual([once, once]);
+        expect(result?.data).toEqual(data);
+      }),
+    );
+  });
+
+  it('one add carries each distinct member once', () => {
+    fc.assert(
+      fc.property(groupData, ids, (data, values) => {
+        const value = values.map((v) => ({ value: v }));
+        const result = tryPatch(groupResourceType, data, [{ op: 'add', path: 'members', value }]);
+        const added = result?.memberChanges.flatMap((c) => (c.kind === 'add' ? c.members : []));
+        expect(added?.map((m) => m.value)).toEqual([...new Set(values)]);
+      }),
+    );
+  });
+
+  it('a remove with a value never empties the group', () => {
+    fc.assert(
+      fc.property(
+        groupData,
+        fc.array(fc.string({ minLength: 1 }), { maxLength: 8 }),
+        (data, values) => {
+          const value = values.map((v) => ({ value: v }));
+          const result = tryPatch(groupResourceType, data, [
+            { op: 'Remove', path: 'members', value },
+          ]);
+          expect(result?.memberChanges.some((c) => c.kind === 'removeAll')).toBe(false);
+          const removed = result?.memberChanges.flatMap((c) => (c.kind === 'remove' ? c.ids : []));
+          expect(new Set(removed)).toEqual(new Set(values));
+        },
+      ),
+    );
+  });
+
+  it('a value filter of or-ed equalities removes exactly those ids', () => {
+    fc.assert(
+      fc.property(groupData, ids, (data, values) => {
+        const filter = values.map((v) => `value eq ${JSON.stringify(v)}`).join(' or ');
+        const result = tryPatch(groupResourceType, data, [
+          { op: 'remove', path: `members[${filter}]` },
+        ]);
+        expect(result?.memberChanges).toEqual([{ kind: 'remove', ids: [...new Set(values)] }]);
+      }),
+    );
+  });
+});
+
+describe('projectResource', () => {
+  it('always returns id and schemas, never password, and drops what is excluded', () => {
+    const names = fc.array(fc.oneof(fc.constantFrom(...knownPaths), fc.string()), { maxLength: 5 });
+    fc.assert(
+      fc.property(
+        userData,
+        names,
+        fc.option(names, { nil: undefined }),
+        (data, excluded, attributes) => {
+          const resource = { schemas: [SCHEMA.user], id: ID, password: 'p', ...data };
+          const output = projectResource(userResourceType, resource, {
+            excludedAttributes: excluded,
+            ...(attributes ? { attributes } : {}),
+          });
+          expect(output.id).toBe(ID);
+          expect(output.schemas).toEqual([SCHEMA.user]);
+          expect(output).not.toHaveProperty('password');
+          for (const name of excluded) {
+            if (name !== 'id' && name !== 'schemas' && !name.includes('.') && !name.includes(':')) {
+              expect(Object.keys(output).map((k) => k.toLowerCase())).not.toContain(
+                name.toLowerCase(),
+              );
+            }
+          }
+        },
+      ),
+    );
+  });
+});

@@ -1,0 +1,245 @@
+/**
+ * The `gatehouse` command as an operator runs it: a real process, on the same data directory as
+ * a server. (Storage itself is tested on both databases elsewhere; the CLI runs on SQLite here.)
+ */
+import { execFile } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildApp } from '../src/app.ts';
+import { loadConfig } from '../src/config.ts';
+import { openDatabase } from '../src/db/database.ts';
+import { oktaUser } from './support/app.ts';
+
+const run = promisify(execFile);
+const BIN = path.resolve('bin/gatehouse.js');
+
+interface Result {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+let dataDir: string;
+
+async function gatehouse(args: string[], env: Record<string, string> = {}): Promise<Result> {
+  try {
+    const { stdout, stderr } = await run('node', [BIN, ...args], {
+      env: {
+        ...process.env,
+        GATEHOUSE_DATA_DIR: dataDir,
+        DATABASE_URL: '',
+        GATEHOUSE_PUBLIC_URL: 'https://idp.example.com',
+        ...env,
+      },
+    });
+    return { code: 0, stdout, stderr };
+  } catch (error) {
+    const e = error as { code: number; stdout: string; stderr: string };
+    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
+  }
+}
+
+async function json<T = Record<string, unknown>>(args: string[]): Promise<T> {
+  const result = await gatehouse([...args, '--json']);
+  expect(result.code, result.stderr).toBe(0);
+  return JSON.parse(result.stdout) as T;
+}
+
+beforeAll(() => {
+  dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'gatehouse-cli-'));
+});
+afterAll(() => fs.rmSync(dataDir, { recursive: true, force: true }));
+
+describe('gatehouse CLI', () => {
+  it('explains every command in --help', async () => {
+    const top = await gatehouse(['--help']);
+    expect(top.code).toBe(0);
+    for (const command of ['serve', 'connections', 'users', 'groups', 'events'])
+      expect(top.stdout).toContain(command);
+    const connections = await gatehouse(['connections', '--help']);
+    for (const command of ['create', 'list', 'rotate-token', 'revoke-token', 'delete']) {
+      expect(connections.stdout).toContain(command);
+    }
+    const groups = await gatehouse(['groups', '--help']);
+    for (const command of ['list', 'show', 'create', 'add-member', 'remove-member', 'delete'])
+      expect(groups.stdout).toContain(command);
+  });
+
+  it('creates a connection whose token works against the server, stored only as a hash', async () => {
+    const created = await json<{ id: string; name: string; scimBaseUrl: string; token: string }>([
+      'connections',
+      'create',
+      'okta',
+    ]);
+    expect(created.name).toBe('okta');
+    expect(created.scimBaseUrl).toBe('https://idp.example.com/scim/v2');
+    expect(created.token).toMatch(/^gh_scim_[A-Za-z0-9_-]{43}$/);
+
+    const database = await openDatabase({ dataDir, databaseUrl: undefined });
+    try {
+      const app = await buildApp({
+        config: loadConfig({ GATEHOUSE_DATA_DIR: dataDir, LOG_LEVEL: 'silent' }),
+        database,
+      });
+      const response = await app.inject({
+        method: 'POST',
+        url: '/scim/v2/Users',
+        headers: {
+          authorization: `Bearer ${created.token}`,
+          'content-type': 'application/scim+json',
+        },
+        payload: oktaUser('idp.person@example.com'),
+      });
+      expect(response.statusCode).toBe(201);
+      await app.close();
+    } finally {
+      await database.close();
+    }
+    const file = fs.readFileSync(path.join(dataDir, 'gatehouse.db'));
+    expect(file.includes(Buffer.from(created.token))).toBe(false);
+
+    const list = await json<{ id: string; tokens: { status: string }[] }[]>([
+      'connections',
+      'list',
+    ]);
+    expect(list.find((c) => c.id === created.id)?.tokens.map((t) => t.status)).toEqual(['active']);
+
+    const duplicate = await gatehouse(['connections', 'create', 'OKTA']);
+    expect(duplicate.code).toBe(1);
+    expect(duplicate.stderr).toMatch(/already exists/);
+  });
+
+  it('rotates with a grace period, revokes and deletes connections', async () => {
+    const created = await json<{ id: string; token: string }>(['connections', 'create', 'entra']);
+    const rotated = await json<{ token: string; previousTokensExpireAt: string }>([
+      'connections',
+      'rotate-token',
+      created.id,
+      '--grace',
+      '2h',
+    ]);
+    expect(rotated.token).not.toBe(created.token);
+    const hours = (Date.parse(rotated.previousTokensExpireAt) - Date.now()) / 3_600_000;
+    expect(hours).toBeGreaterThan(1.9);
+    expect(hours).toBeLessThanOrEqual(2);
+    const statuses = (
+      await json<{ id: string; tokens: { status: string }[] }[]>(['connections', 'list'])
+    ).find((c) => c.id === created.id);
+    expect(statuses?.tokens.map((t) => t.status)).toEqual(['expiring', 'active']);
+    const revoked = await json<{ revokedTokens: number }>(['connections', 'revoke-token', 'entra']);
+    expect(revoked.revokedTokens).toBe(2);
+    const bad = await gatehouse(['connections', 'rotate-token', created.id, '--grace', 'soon']);
+    expect(bad.code).not.toBe(0);
+    expect(bad.stderr).toMatch(/duration/);
+    expect((await json(['connections', 'delete', created.id])).deleted).toBe(created.id);
+    const gone = await gatehouse(['connections', 'delete', created.id]);
+    expect(gone.code).toBe(1);
+    expect(gone.stderr).toMatch(/No connection/);
+  });
+
+  it('manages LOCAL users and groups, with LOCAL memberships on IDP groups too', async () => {
+    const user = await json<{
+      id: string;
+      userName: string;
+      origin: string;
+      active: boolean;
+      email: string;
+    }>([
+      'users',
+      'create',
+      'local.admin@example.com',
+      '--email',
+      'local.admin@example.com',
+      '--given-name',
+      'Local',
+      '--family-name',
+      'Admin',
+    ]);
+    expect(user).toMatchObject({
+      userName: 'local.admin@example.com',
+      origin: 'LOCAL',
+      active: true,
+      email: 'local.admin@example.com',
+    });
+
+    const users = await json<{ userName: string; origin: string }[]>(['users', 'list']);
+    expect(users.map((u) => [u.userName, u.origin])).toEqual([
+      ['idp.person@example.com', 'IDP'],
+      ['local.admin@example.com', 'LOCAL'],
+    ]);
+    const shown = await json<{ id: string }>(['users', 'show', 'LOCAL.ADMIN@example.com']);
+    expect(shown.id).toBe(user.id);
+
+    const group = await json<{ id: string; origin: string }>([
+      'groups',
+      'create',
+      'Data Engineers',
+    ]);
+    expect(group.origin).toBe('LOCAL');
+    const added = await json<{ member: boolean; origin: string }>([
+      'groups',
+      'add-member',
+      'data engineers',
+      user.id,
+    ]);
+    expect(added).toMatchObject({ member: true, origin: 'LOCAL' });
+    await json(['groups', 'add-member', group.id, 'idp.person@example.com']);
+    const detail = await json<{ members: { display: string; origin: string; type: string }[] }>([
+      'groups',
+      'show',
+      group.id,
+    ]);
+    expect(detail.members.map((m) => [m.display, m.origin, m.type]).sort()).toEqual([
+      ['idp.person@example.com', 'LOCAL', 'User'],
+      ['local.admin@example.com', 'LOCAL', 'User'],
+    ]);
+    const userGroups = await json<{
+      groups: { displayName: string; type: string; origin: string }[];
+    }>(['users', 'show', user.id]);
+    expect(userGroups.groups).toEqual([
+      expect.objectContaining({ displayName: 'Data Engineers', type: 'direct', origin: 'LOCAL' }),
+    ]);
+
+    const removed = await json<{ member: boolean }>(['groups', 'remove-member', group.id, user.id]);
+    expect(removed.member).toBe(false);
+    expect((await json(['groups', 'delete', group.id])).deleted).toBe(group.id);
+    expect((await json(['users', 'delete', user.id])).deleted).toBe(user.id);
+    const missing = await gatehouse(['users', 'show', user.id]);
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toMatch(/No user/);
+
+    const events = await json<{ type: string; actor: string }[]>(['events', '--limit', '1000']);
+    expect(events.map((e) => e.type)).toEqual(
+      expect.arrayContaining([
+        'user.created',
+        'group.member_added',
+        'group.member_removed',
+        'user.deleted',
+      ]),
+    );
+    expect(events.find((e) => e.type === 'group.created')?.actor).toBe('local:cli');
+  });
+
+  it('refuses a duplicate userName and a bad filter with a message, not a stack trace', async () => {
+    await json(['users', 'create', 'twice@example.com']);
+    const again = await gatehouse(['users', 'create', 'TWICE@example.com']);
+    expect(again.code).toBe(1);
+    expect(again.stderr).toMatch(/already taken/);
+    const filter = await gatehouse(['users', 'list', '--filter', 'userName eq']);
+    expect(filter.code).toBe(1);
+    expect(filter.stderr).toMatch(/Expected a value/);
+    expect(filter.stderr).not.toMatch(/at .*\.ts:\d+/);
+  });
+
+  it('validates the configuration with a clear message', async () => {
+    const result = await gatehouse(['users', 'list'], { PORT: 'eighty' });
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain('PORT must be a whole number');
+    const url = await gatehouse(['users', 'list'], { DATABASE_URL: 'mysql://x' });
+    expect(url.code).toBe(2);
+    expect(url.stderr).toContain('DATABASE_URL must start with postgres:');
+  });
+});

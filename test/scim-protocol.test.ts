@@ -1,0 +1,234 @@
+/** The protocol's edges: auth, content types, bodies, limits, discovery, error format. */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DIALECTS } from './support/databases.ts';
+import { json, oktaUser, PUBLIC_URL, SCIM, startTestApp } from './support/app.ts';
+import type { TestApp } from './support/app.ts';
+
+const ERROR = 'urn:ietf:params:scim:api:messages:2.0:Error';
+
+for (const dialect of DIALECTS) {
+  describe(`SCIM protocol (${dialect})`, () => {
+    let t: TestApp;
+    beforeAll(async () => {
+      t = await startTestApp(dialect, { GATEHOUSE_MAX_BODY_BYTES: '65536' });
+    });
+    afterAll(() => t.close());
+
+    describe('authentication', () => {
+      it('answers 401 with WWW-Authenticate without a token or with a wrong one', async () => {
+        for (const authorization of [
+          undefined,
+          'Bearer nope',
+          'Basic dXNlcjpwYXNz',
+          `Bearer ${t.token}x`,
+          'Bearer',
+        ]) {
+          const response = await t.app.inject({
+            url: `${SCIM}/Users`,
+            headers: authorization === undefined ? {} : { authorization },
+          });
+          expect(response.statusCode, authorization).toBe(401);
+          expect(response.headers['www-authenticate']).toMatch(/^Bearer realm="gatehouse-scim"/);
+          expect(json(response)).toMatchObject({ schemas: [ERROR], status: '401' });
+        }
+      });
+
+      it('serves the discovery endpoints without a token', async () => {
+        for (const path of [
+          'ServiceProviderConfig',
+          'ResourceTypes',
+          'ResourceTypes/User',
+          'Schemas',
+          'Schemas/urn:ietf:params:scim:schemas:core:2.0:Group',
+        ]) {
+          const response = await t.app.inject({ url: `${SCIM}/${path}` });
+          expect(response.statusCode, path).toBe(200);
+          expect(response.headers['content-type']).toMatch(/^application\/scim\+json/);
+        }
+      });
+
+      it('stops accepting a revoked token at once and never stores the token itself', async () => {
+        const { createConnection, revokeTokens } =
+          await import('../src/provisioning/connection.service.ts');
+        const { connection, token } = await createConnection(t.database.db, 'entra', 'test');
+        const ok = await t.app.inject({
+          url: `${SCIM}/Users?count=1`,
+          headers: { authorization: `Bearer ${token}` },
+        });
+        expect(ok.statusCode).toBe(200);
+        const rows = await t.database.db.selectFrom('connection_tokens').selectAll().execute();
+        expect(JSON.stringify(rows)).not.toContain(token);
+        await revokeTokens(t.database.db, connection.id, 'test');
+        const revoked = await t.app.inject({
+          url: `${SCIM}/Users?count=1`,
+          headers: { authorization: `Bearer ${token}` },
+        });
+        expect(revoked.statusCode).toBe(401);
+      });
+
+      it('keeps a rotated-out token working for the grace period only', async () => {
+        const { createConnection, rotateToken } =
+          await import('../src/provisioning/connection.service.ts');
+        const { connection, token: first } = await createConnection(
+          t.database.db,
+          'onelogin',
+          'test',
+        );
+        const { token: second } = await rotateToken(t.database.db, connection.id, 'test', 3600);
+        for (const token of [first, second]) {
+          const response = await t.app.inject({
+            url: `${SCIM}/Users?count=1`,
+            headers: { authorization: `Bearer ${token}` },
+          });
+          expect(response.statusCode).toBe(200);
+        }
+        const { token: third } = await rotateToken(t.database.db, connection.id, 'test', 0);
+        const old = await t.app.inject({
+          url: `${SCIM}/Users?count=1`,
+          headers: { authorization: `Bearer ${second}` },
+        });
+        expect(old.statusCode).toBe(401);
+        const current = await t.app.inject({
+          url: `${SCIM}/Users?count=1`,
+          headers: { authorization: `Bearer ${third}` },
+        });
+        expect(current.statusCode).toBe(200);
+      });
+    });
+
+    describe('request bodies', () => {
+      it('accepts application/json and application/scim+json with a charset', async () => {
+        for (const [i, type] of [
+          'application/json',
+          'application/scim+json; charset=utf-8',
+          'application/json; charset=UTF-8',
+        ].entries()) {
+          const response = await t.scim('POST', 'Users', oktaUser(`ctype${i}@example.com`), {
+            'content-type': type,
+          });
+          expect(response.statusCode, type).toBe(201);
+        }
+      });
+
+      it('answers 415 for other content types', async () => {
+        const response = await t.scim('POST', 'Users', 'userName=x', {
+          'content-type': 'application/x-www-form-urlencoded',
+        });
+        expect(response.statusCode).toBe(415);
+        expect(json(response)).toMatchObject({ schemas: [ERROR], status: '415' });
+      });
+
+      it('answers malformed JSON and wrong shapes with 400 invalidSyntax or invalidValue', async () => {
+        const cases: [string, string][] = [
+          ['{"userName": ', 'invalidSyntax'],
+          ['', 'invalidSyntax'],
+          ['[1,2]', 'invalidSyntax'],
+          ['"text"', 'invalidSyntax'],
+          ['{"userName": 42}', 'invalidValue'],
+          ['{"userName": "x", "active": "maybe"}', 'invalidValue'],
+          ['{"userName": "x", "emails": {"value": "a@b"}}', 'invalidValue'],
+          ['{"userName": "x", "nosuch": 1}', 'invalidValue'],
+          ['{"schemas": ["urn:example:unknown"], "userName": "x"}', 'invalidValue'],
+          ['{"name": {"givenName": "No userName"}}', 'invalidValue'],
+          ['{"userName": "x", "__proto__": {"admin": true}}', 'invalidSyntax'],
+        ];
+        for (const [body, scimType] of cases) {
+          const response = await t.scim('POST', 'Users', body);
+          expect(response.statusCode, body).toBe(400);
+          expect(json(response), body).toMatchObject({ schemas: [ERROR], status: '400', scimType });
+        }
+      });
+
+      it('answers an oversized body with 413', async () => {
+        const response = await t.scim(
+          'POST',
+          'Users',
+          oktaUser('big@example.com', { title: 'x'.repeat(70_000) }),
+        );
+        expect(response.statusCode).toBe(413);
+        expect(json(response)).toMatchObject({ schemas: [ERROR], status: '413' });
+      });
+
+      it('answers a malformed PATCH envelope with 400', async () => {
+        const user = (
+          await t.scim('POST', 'Users', oktaUser('patch.envelope@example.com'))
+        ).json() as { id: string };
+        for (const body of [
+          {},
+          { Operations: 'x' },
+          { Operations: [{ op: 'explode', path: 'title' }] },
+          { Operations: [{ op: 'add', path: 42 }] },
+        ]) {
+          const response = await t.scim('PATCH', `Users/${user.id}`, body);
+          expect(response.statusCode, JSON.stringify(body)).toBe(400);
+          expect(json(response).schemas).toEqual([ERROR]);
+        }
+      });
+    });
+
+    describe('routing and discovery', () => {
+      it('answers unknown SCIM paths with a SCIM 404', async () => {
+        const response = await t.scim('GET', 'Widgets');
+        expect(response.statusCode).toBe(404);
+        expect(json(response)).toMatchObject({ schemas: [ERROR], status: '404' });
+      });
+
+      it('tolerates a trailing slash, a bare ? and a trailing &', async () => {
+        for (const path of [
+          'Users/',
+          'Users?',
+          'Users?count=1&',
+          'Users?aadOptscim062020&count=1',
+        ]) {
+          expect((await t.scim('GET', path)).statusCode, path).toBe(200);
+        }
+      });
+
+      it('generates ResourceTypes and Schemas from the schema definitions', async () => {
+        const types = (await t.app.inject({ url: `${SCIM}/ResourceTypes` })).json() as {
+          totalResults: number;
+          Resources: { id: string; schemaExtensions: unknown[]; meta: { location: string } }[];
+        };
+        expect(types.totalResults).toBe(2);
+        const user = types.Resources.find((r) => r.id === 'User')!;
+        expect(user.schemaExtensions).toEqual([
+          { schema: 'urn:ietf:params:scim:schemas:extension:enterprise:2.0:User', required: false },
+        ]);
+        expect(user.meta.location).toBe(`${PUBLIC_URL}/scim/v2/ResourceTypes/User`);
+        const schema = (
+          await t.app.inject({ url: `${SCIM}/Schemas/urn:ietf:params:scim:schemas:core:2.0:User` })
+        ).json() as {
+          attributes: {
+            name: string;
+            caseExact: boolean;
+            returned: string;
+            mutability: string;
+            uniqueness: string;
+          }[];
+        };
+        const userName = schema.attributes.find((a) => a.name === 'userName')!;
+        expect(userName).toMatchObject({ caseExact: false, uniqueness: 'server', required: true });
+        expect(schema.attributes.find((a) => a.name === 'password')).toMatchObject({
+          returned: 'never',
+          mutability: 'writeOnly',
+        });
+        expect(schema.attributes.find((a) => a.name === 'groups')).toMatchObject({
+          mutability: 'readOnly',
+        });
+        const missing = await t.app.inject({ url: `${SCIM}/Schemas/urn:nope` });
+        expect(missing.statusCode).toBe(404);
+      });
+
+      it('advertises what it implements', async () => {
+        const config = (
+          await t.app.inject({ url: `${SCIM}/ServiceProviderConfig` })
+        ).json() as Record<string, { supported: boolean }>;
+        expect(config.patch!.supported).toBe(true);
+        expect(config.filter!.supported).toBe(true);
+        expect(config.sort!.supported).toBe(true);
+        expect(config.etag!.supported).toBe(true);
+        expect(config.bulk!.supported).toBe(false);
+      });
+    });
+  });
+}

@@ -1,0 +1,457 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DIALECTS } from './support/databases.ts';
+import {
+  ENTERPRISE,
+  json,
+  oktaUser,
+  patch,
+  PUBLIC_URL,
+  startTestApp,
+  USER_SCHEMA,
+} from './support/app.ts';
+import type { TestApp } from './support/app.ts';
+
+type Resource = Record<string, unknown> & { id: string; meta: Record<string, string> };
+type ListResponse = {
+  totalResults: number;
+  startIndex: number;
+  itemsPerPage: number;
+  Resources: Resource[];
+};
+
+for (const dialect of DIALECTS) {
+  describe(`SCIM Users (${dialect})`, () => {
+    let t: TestApp;
+    beforeAll(async () => {
+      t = await startTestApp(dialect);
+    });
+    afterAll(() => t.close());
+
+    async function create(
+      userName: string,
+      extra: Record<string, unknown> = {},
+    ): Promise<Resource> {
+      const response = await t.scim('POST', 'Users', oktaUser(userName, extra));
+      expect(response.statusCode, response.body).toBe(201);
+      return response.json() as Resource;
+    }
+
+    async function list(query: string): Promise<ListResponse> {
+      const response = await t.scim('GET', `Users?${query}`);
+      expect(response.statusCode, response.body).toBe(200);
+      return response.json() as ListResponse;
+    }
+
+    describe('create and read', () => {
+      it('creates a user the Okta way: 201, Location, ETag, meta, and no password', async () => {
+        const response = await t.scim('POST', 'Users', oktaUser('barbara.jensen@example.com'));
+        expect(response.statusCode).toBe(201);
+        expect(response.headers['content-type']).toMatch(/^application\/scim\+json/);
+        const body = response.json() as Resource;
+        expect(body.schemas).toEqual([USER_SCHEMA]);
+        expect(body.id).toMatch(/^[0-9a-f-]{36}$/);
+        expect(response.headers.location).toBe(`${PUBLIC_URL}/scim/v2/Users/${body.id}`);
+        expect(body.meta.location).toBe(response.headers.location);
+        expect(body.meta.resourceType).toBe('User');
+        expect(body.meta.version).toBe('W/"1"');
+        expect(response.headers.etag).toBe('W/"1"');
+        expect(body.meta.created).toBe(body.meta.lastModified);
+        expect(body.userName).toBe('barbara.jensen@example.com');
+        expect(body.active).toBe(true);
+        expect(body).not.toHaveProperty('password');
+        expect(response.body).not.toContain('Secret-123');
+
+        const read = await t.scim('GET', `Users/${body.id}`);
+        expect(read.statusCode).toBe(200);
+        expect(read.json()).toEqual(body);
+        expect(read.headers.etag).toBe('W/"1"');
+      });
+
+      it('records the writing connection as the IDP owner', async () => {
+        const user = await create('owner.check@example.com');
+        const row = await t.database.db
+          .selectFrom('users')
+          .selectAll()
+          .where('id', '=', user.id)
+          .executeTakeFirstOrThrow();
+        expect(row.origin).toBe('IDP');
+        expect(row.connection_id).toBe(t.connectionId);
+      });
+
+      it('refuses a second user with the same userName in any case: 409 uniqueness naming the first', async () => {
+        const first = await create('Dup.User@example.com');
+        const response = await t.scim('POST', 'Users', oktaUser('dup.user@EXAMPLE.com'));
+        expect(response.statusCode).toBe(409);
+        const error = json(response);
+        expect(error).toMatchObject({
+          schemas: ['urn:ietf:params:scim:api:messages:2.0:Error'],
+          status: '409',
+          scimType: 'uniqueness',
+        });
+        expect(error.detail).toContain(first.id);
+      });
+
+      it('keeps the enterprise extension and returns its schema', async () => {
+        const user = await create('ext.user@example.com', {
+          schemas: [USER_SCHEMA, ENTERPRISE],
+          [ENTERPRISE]: { employeeNumber: '42', department: 'Data', manager: { value: 'boss-id' } },
+        });
+        expect(user.schemas).toEqual([USER_SCHEMA, ENTERPRISE]);
+        expect(user[ENTERPRISE]).toEqual({
+          employeeNumber: '42',
+          department: 'Data',
+          manager: { value: 'boss-id' },
+        });
+      });
+
+      it('answers 404 in SCIM form for an unknown id', async () => {
+        const response = await t.scim('GET', 'Users/00000000-0000-0000-0000-000000000000');
+        expect(response.statusCode).toBe(404);
+        expect(json(response)).toMatchObject({
+          status: '404',
+          schemas: ['urn:ietf:params:scim:api:messages:2.0:Error'],
+        });
+      });
+    });
+
+    describe('list and query', () => {
+      let ids: string[];
+      beforeAll(async () => {
+        ids = [];
+        for (const name of ['q.alpha', 'q.bravo', 'q.charlie', 'q.delta', 'q.echo']) {
+          ids.push(
+            (
+              await create(`${name}@query.test`, {
+                title: name === 'q.charlie' ? 'Chief' : undefined,
+              })
+            ).id,
+          );
+        }
+      });
+
+      it('answers the Okta connection test with a ListResponse of integers', async () => {
+        const body = await list('startIndex=1&count=2');
+        expect(body).toMatchObject({
+          schemas: ['urn:ietf:params:scim:api:messages:2.0:ListResponse'],
+          startIndex: 1,
+          itemsPerPage: 2,
+        });
+        expect(body.totalResults).toBeGreaterThanOrEqual(5);
+        expect(body.Resources).toHaveLength(2);
+      });
+
+      it('finds a user by userName case-insensitively, with %20 or + for spaces', async () => {
+        const okta = await list(
+          `filter=userName%20eq%20%22Q.ALPHA@query.test%22&startIndex=1&count=100`,
+        );
+        expect(okta.Resources.map((r) => r.id)).toEqual([ids[0]]);
+        const entra = await list(
+          `excludedAttributes=members&filter=userName+eq+%22q.alpha%40query.test%22`,
+        );
+        expect(entra.totalResults).toBe(1);
+      });
+
+      it('answers a lookup that matches nothing with 200 and an empty list (Entra test connection)', async () => {
+        const body = await list(`filter=userName+eq+%22${crypto.randomUUID()}%22`);
+        expect(body).toMatchObject({ totalResults: 0, itemsPerPage: 0, Resources: [] });
+      });
+
+      it('filters with and/or/not, sub-attributes, value paths and presence', async () => {
+        const names = async (filter: string) =>
+          (await list(`filter=${encodeURIComponent(filter)}&sortBy=userName`)).Resources.map(
+            (r) => r.userName,
+          );
+        expect(await names('userName sw "q." and title pr')).toEqual(['q.charlie@query.test']);
+        expect(await names('userName sw "q." and not (title pr)')).toHaveLength(4);
+        expect(await names('emails[type eq "work" and value ew "bravo@query.test"]')).toEqual([
+          'q.bravo@query.test',
+        ]);
+        expect(
+          await names(
+            '(userName eq "q.alpha@query.test" or userName eq "q.echo@query.test") and active eq true',
+          ),
+        ).toEqual(['q.alpha@query.test', 'q.echo@query.test']);
+        expect(await names('name.givenName eq "q" and name.familyName eq "delta"')).toEqual([
+          'q.delta@query.test',
+        ]);
+        expect(await names(`emails.value co "CHARLIE"`)).toEqual(['q.charlie@query.test']);
+      });
+
+      it('rejects a filter it cannot evaluate with 400 invalidFilter, never an empty list', async () => {
+        for (const filter of [
+          'userName eq',
+          'nosuch eq "x"',
+          'userName xx "a"',
+          'userName eq "a" and',
+          '((userName pr)',
+        ]) {
+          const response = await t.scim('GET', `Users?filter=${encodeURIComponent(filter)}`);
+          expect(response.statusCode, filter).toBe(400);
+          expect(json(response).scimType, filter).toBe('invalidFilter');
+          expect(String(json(response).detail).length).toBeGreaterThan(10);
+        }
+      });
+
+      it('pages 1-based in a stable order; count=0 gives only the total', async () => {
+        const all = await list('filter=userName%20sw%20%22q.%22&sortBy=userName&count=100');
+        expect(all.totalResults).toBe(5);
+        const seen: string[] = [];
+        for (let start = 1; start <= 5; start += 2) {
+          const page = await list(
+            `filter=userName%20sw%20%22q.%22&sortBy=userName&startIndex=${start}&count=2`,
+          );
+          expect(page.startIndex).toBe(start);
+          seen.push(...page.Resources.map((r) => r.id));
+        }
+        expect(seen).toEqual(all.Resources.map((r) => r.id));
+        const counted = await list('filter=userName%20sw%20%22q.%22&count=0');
+        expect(counted).toMatchObject({ totalResults: 5, itemsPerPage: 0, Resources: [] });
+        const descending = await list(
+          'filter=userName%20sw%20%22q.%22&sortBy=userName&sortOrder=descending',
+        );
+        expect(descending.Resources.map((r) => r.id)).toEqual(
+          [...all.Resources.map((r) => r.id)].reverse(),
+        );
+      });
+
+      it('caps count at the advertised maximum and treats startIndex < 1 as 1', async () => {
+        const small = await startTestApp(dialect, { GATEHOUSE_MAX_PAGE_SIZE: '2' });
+        try {
+          for (const n of ['a', 'b', 'c'])
+            await small.scim('POST', 'Users', oktaUser(`${n}.cap@example.com`));
+          const response = await small.scim('GET', 'Users?count=50&startIndex=-3');
+          const body = response.json() as ListResponse;
+          expect(body.itemsPerPage).toBe(2);
+          expect(body.startIndex).toBe(1);
+          const config = (
+            await small.app.inject({ url: '/scim/v2/ServiceProviderConfig' })
+          ).json() as { filter: { maxResults: number } };
+          expect(config.filter.maxResults).toBe(2);
+        } finally {
+          await small.close();
+        }
+      });
+
+      it('rejects non-integer paging and unknown sort orders with 400 invalidValue', async () => {
+        for (const query of [
+          'startIndex=abc',
+          'count=1.5',
+          'sortOrder=sideways',
+          'sortBy=emails',
+        ]) {
+          const response = await t.scim('GET', `Users?${query}`);
+          expect(response.statusCode, query).toBe(400);
+          expect(json(response).scimType).toBe('invalidValue');
+        }
+      });
+
+      it('projects attributes and excludedAttributes, keeping id and schemas', async () => {
+        const only = await t.scim('GET', `Users/${ids[0]}?attributes=userName,name.familyName`);
+        expect(only.json()).toEqual({
+          schemas: [USER_SCHEMA],
+          id: ids[0],
+          userName: 'q.alpha@query.test',
+          name: { familyName: 'alpha' },
+        });
+        const without = (
+          await t.scim('GET', `Users/${ids[0]}?excludedAttributes=emails,meta,id`)
+        ).json() as Resource;
+        expect(without).not.toHaveProperty('emails');
+        expect(without).not.toHaveProperty('meta');
+        expect(without.id).toBe(ids[0]);
+        const listed = await list(
+          `filter=userName%20eq%20%22q.alpha@query.test%22&attributes=userName`,
+        );
+        expect(Object.keys(listed.Resources[0]!).sort()).toEqual(['id', 'schemas', 'userName']);
+      });
+
+      it('searches with POST /Users/.search and POST /.search', async () => {
+        const response = await t.scim('POST', 'Users/.search', {
+          schemas: ['urn:ietf:params:scim:api:messages:2.0:SearchRequest'],
+          filter: 'userName sw "q.b"',
+          attributes: ['userName'],
+          startIndex: 1,
+          count: 10,
+        });
+        expect(response.statusCode).toBe(200);
+        expect((response.json() as ListResponse).Resources).toEqual([
+          { schemas: [USER_SCHEMA], id: ids[1], userName: 'q.bravo@query.test' },
+        ]);
+        const root = await t.scim('POST', '.search', {
+          schemas: ['urn:ietf:params:scim:api:messages:2.0:SearchRequest'],
+          filter: 'userName eq "q.echo@query.test"',
+        });
+        expect(root.statusCode).toBe(200);
+        expect((root.json() as ListResponse).totalResults).toBe(1);
+      });
+    });
+
+    describe('replace (PUT)', () => {
+      it('replaces the user, ignoring read-only attributes echoed back', async () => {
+        const user = await create('put.user@example.com', { title: 'Engineer', nickName: 'Putty' });
+        const { nickName: _dropped, ...rest } = user;
+        const body = {
+          ...rest,
+          id: 'something-else',
+          meta: { ...user.meta, version: 'W/"99"' },
+          groups: [{ value: 'nope' }],
+          emails: [
+            { value: 'put.user@example.com', type: 'work', primary: true, display: 'Put User' },
+          ],
+          title: 'Principal',
+          password: 'NewSecret-1',
+        };
+        const response = await t.scim('PUT', `Users/${user.id}`, body);
+        expect(response.statusCode, response.body).toBe(200);
+        const replaced = response.json() as Resource;
+        expect(replaced.id).toBe(user.id);
+        expect(replaced.title).toBe('Principal');
+        expect(replaced).not.toHaveProperty('nickName');
+        expect(replaced).not.toHaveProperty('password');
+        expect(replaced.meta.version).toBe('W/"2"');
+        expect(replaced.meta.created).toBe(user.meta.created);
+      });
+
+      it('keeps meta.version when a PUT changes nothing', async () => {
+        const user = await create('noop.put@example.com');
+        const response = await t.scim('PUT', `Users/${user.id}`, user);
+        expect(response.statusCode).toBe(200);
+        expect((response.json() as Resource).meta.version).toBe('W/"1"');
+      });
+
+      it('renaming onto a taken userName is 409', async () => {
+        await create('taken.name@example.com');
+        const user = await create('free.name@example.com');
+        const response = await t.scim('PUT', `Users/${user.id}`, {
+          ...user,
+          userName: 'TAKEN.name@example.com',
+        });
+        expect(response.statusCode).toBe(409);
+        expect(json(response).scimType).toBe('uniqueness');
+      });
+    });
+
+    describe('PATCH', () => {
+      it('deactivates the Okta way and reactivates', async () => {
+        const user = await create('patch.active@example.com');
+        const off = await t.scim(
+          'PATCH',
+          `Users/${user.id}`,
+          patch({ op: 'replace', value: { active: false } }),
+        );
+        expect(off.statusCode, off.body).toBe(200);
+        expect((off.json() as Resource).active).toBe(false);
+        const on = await t.scim(
+          'PATCH',
+          `Users/${user.id}`,
+          patch({ op: 'Replace', path: 'active', value: 'True' }),
+        );
+        expect((on.json() as Resource).active).toBe(true);
+        const inactive = await list(
+          `filter=userName eq "patch.active@example.com" and active eq true`,
+        );
+        expect(inactive.totalResults).toBe(1);
+      });
+
+      it('creates a missing filtered target and updates a matching one', async () => {
+        const user = await create('patch.email@example.com', { emails: [] });
+        const add = await t.scim(
+          'PATCH',
+          `Users/${user.id}`,
+          patch({ op: 'replace', path: 'emails[type eq "work"].value', value: 'Work@Example.com' }),
+        );
+        expect(add.statusCode, add.body).toBe(200);
+        expect((add.json() as Resource).emails).toEqual([
+          { type: 'work', value: 'Work@Example.com' },
+        ]);
+        const found = await list(
+          `filter=${encodeURIComponent('emails[type eq "work"].value eq "work@example.com"')}`,
+        );
+        expect(found.Resources.map((r) => r.id)).toEqual([user.id]);
+      });
+
+      it('applies all operations or none', async () => {
+        const user = await create('patch.atomic@example.com', { title: 'Before' });
+        const response = await t.scim(
+          'PATCH',
+          `Users/${user.id}`,
+          patch(
+            { op: 'replace', path: 'title', value: 'After' },
+            { op: 'replace', path: 'nosuchattribute', value: 1 },
+          ),
+        );
+        expect(response.statusCode).toBe(400);
+        expect(json(response).scimType).toBe('invalidPath');
+        const read = (await t.scim('GET', `Users/${user.id}`)).json() as Resource;
+        expect(read.title).toBe('Before');
+        expect(read.meta.version).toBe('W/"1"');
+      });
+
+      it('refuses changes to read-only attributes with 400 mutability', async () => {
+        const user = await create('patch.readonly@example.com');
+        const response = await t.scim(
+          'PATCH',
+          `Users/${user.id}`,
+          patch({ op: 'replace', path: 'meta.created', value: 'x' }),
+        );
+        expect(response.statusCode).toBe(400);
+        expect(json(response).scimType).toBe('mutability');
+      });
+
+      it('removes without a path: 400 noTarget', async () => {
+        const user = await create('patch.nopath@example.com');
+        const response = await t.scim('PATCH', `Users/${user.id}`, patch({ op: 'remove' }));
+        expect(response.statusCode).toBe(400);
+        expect(json(response).scimType).toBe('noTarget');
+      });
+    });
+
+    describe('ETags', () => {
+      it('honours If-Match and If-None-Match', async () => {
+        const user = await create('etag.user@example.com');
+        const stale = await t.scim(
+          'PATCH',
+          `Users/${user.id}`,
+          patch({ op: 'replace', path: 'title', value: 'x' }),
+          {
+            'if-match': 'W/"7"',
+          },
+        );
+        expect(stale.statusCode).toBe(412);
+        expect(json(stale).status).toBe('412');
+        const fresh = await t.scim(
+          'PATCH',
+          `Users/${user.id}`,
+          patch({ op: 'replace', path: 'title', value: 'x' }),
+          {
+            'if-match': 'W/"1"',
+          },
+        );
+        expect(fresh.statusCode).toBe(200);
+        expect(fresh.headers.etag).toBe('W/"2"');
+        const notModified = await t.scim('GET', `Users/${user.id}`, undefined, {
+          'if-none-match': 'W/"2"',
+        });
+        expect(notModified.statusCode).toBe(304);
+        const modified = await t.scim('GET', `Users/${user.id}`, undefined, {
+          'if-none-match': 'W/"1"',
+        });
+        expect(modified.statusCode).toBe(200);
+        const staleDelete = await t.scim('DELETE', `Users/${user.id}`, undefined, {
+          'if-match': 'W/"1"',
+        });
+        expect(staleDelete.statusCode).toBe(412);
+      });
+    });
+
+    describe('delete', () => {
+      it('deletes a user: 204, then 404', async () => {
+        const user = await create('delete.me@example.com');
+        expect((await t.scim('DELETE', `Users/${user.id}`)).statusCode).toBe(204);
+        expect((await t.scim('GET', `Users/${user.id}`)).statusCode).toBe(404);
+        expect((await t.scim('DELETE', `Users/${user.id}`)).statusCode).toBe(404);
+        expect((await list('filter=userName eq "delete.me@example.com"')).totalResults).toBe(0);
+      });
+    });
+  });
+}

@@ -1,0 +1,94 @@
+/** An application on a test database, driven with `app.inject()` (no socket). */
+import type { FastifyInstance, InjectOptions, LightMyRequestResponse } from 'fastify';
+import { buildApp } from '../../src/app.ts';
+import { loadConfig } from '../../src/config.ts';
+import type { Config } from '../../src/config.ts';
+import type { Dialect } from '../../src/db/database.ts';
+import { createConnection } from '../../src/provisioning/connection.service.ts';
+import { openTestDatabase } from './databases.ts';
+import type { TestDatabase } from './databases.ts';
+
+export const PUBLIC_URL = 'https://gatehouse.test';
+export const SCIM = '/scim/v2';
+
+export interface TestApp {
+  readonly app: FastifyInstance;
+  readonly database: TestDatabase;
+  readonly config: Config;
+  /** A bearer token of the connection "okta". */
+  readonly token: string;
+  readonly connectionId: string;
+  /** A SCIM request with the token, JSON body and SCIM content type. */
+  scim(
+    method: InjectOptions['method'],
+    url: string,
+    body?: unknown,
+    headers?: Record<string, string>,
+  ): Promise<LightMyRequestResponse>;
+  close(): Promise<void>;
+}
+
+export async function startTestApp(
+  dialect: Dialect,
+  env: Record<string, string> = {},
+): Promise<TestApp> {
+  const database = await openTestDatabase(dialect);
+  const config = loadConfig({ GATEHOUSE_PUBLIC_URL: PUBLIC_URL, LOG_LEVEL: 'silent', ...env });
+  const app = await buildApp({ config, database });
+  const { connection, token } = await createConnection(database.db, 'okta', 'test');
+  return {
+    app,
+    database,
+    config,
+    token,
+    connectionId: connection.id,
+    scim: (method, url, body, headers = {}) =>
+      app.inject({
+        method,
+        url: url.startsWith('/') ? url : `${SCIM}/${url}`,
+        headers: {
+          authorization: `Bearer ${token}`,
+          ...(body !== undefined ? { 'content-type': 'application/scim+json' } : {}),
+          ...headers,
+        },
+        ...(body !== undefined
+          ? { payload: typeof body === 'string' ? body : JSON.stringify(body) }
+          : {}),
+      }),
+    close: async () => {
+      await app.close();
+      await database.drop();
+    },
+  };
+}
+
+export const USER_SCHEMA = 'urn:ietf:params:scim:schemas:core:2.0:User';
+export const GROUP_SCHEMA = 'urn:ietf:params:scim:schemas:core:2.0:Group';
+export const ENTERPRISE = 'urn:ietf:params:scim:schemas:extension:enterprise:2.0:User';
+export const PATCH_OP = 'urn:ietf:params:scim:api:messages:2.0:PatchOp';
+
+/** An Okta-shaped user body. */
+export function oktaUser(userName: string, extra: Record<string, unknown> = {}) {
+  const [given = 'Test', family = 'User'] = userName.split('@')[0]!.split('.');
+  return {
+    schemas: [USER_SCHEMA],
+    userName,
+    name: { givenName: given, familyName: family },
+    emails: [{ primary: true, value: userName, type: 'work' }],
+    displayName: `${given} ${family}`,
+    locale: 'en-US',
+    externalId: `00u${userName.length}${given}`,
+    groups: [],
+    password: 'Secret-123',
+    active: true,
+    ...extra,
+  };
+}
+
+export function patch(...operations: unknown[]) {
+  return { schemas: [PATCH_OP], Operations: operations };
+}
+
+export function json(response: LightMyRequestResponse): Record<string, unknown> {
+  return response.json() as Record<string, unknown>;
+}
