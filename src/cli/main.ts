@@ -133,9 +133,9 @@ async function requireGroup(database: DatabaseHandle, key: string): Promise<Grou
 export function buildCli(): Command {
   const program = new Command('gatehouse')
     .description(
-      'Gatehouse: the identity directory of a data platform. Users and groups provisioned by\n' +
+      'Gatehouse: the identity directory of a data platform. Users and groups provisioned by ' +
         'identity providers over SCIM 2.0, and local ones made here.\n\n' +
-        'Configuration comes from the environment (see the README): DATABASE_URL, GATEHOUSE_DATA_DIR,\n' +
+        'Configuration comes from the environment (see the README): DATABASE_URL, GATEHOUSE_DATA_DIR, ' +
         'GATEHOUSE_PUBLIC_URL, PORT, HOST, LOG_LEVEL. Commands work whether or not the server runs.',
     )
     .showHelpAfterError('(run with --help for usage)');
@@ -204,7 +204,7 @@ export function buildCli(): Command {
   connections
     .command('rotate-token <connection>')
     .description(
-      'Issue a new token. Earlier tokens keep working for the grace period (default 24h), so the\n' +
+      'Issue a new token. Earlier tokens keep working for the grace period (default 24h), so the ' +
         'identity provider can be switched over without a failed request; --grace 0 ends them now.',
     )
     .addOption(
