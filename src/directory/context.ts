@@ -1,3 +1,4 @@
+import { sql } from 'kysely';
 import type { Db, Dialect } from '../db/database.ts';
 import type { Actor } from './actor.ts';
 
@@ -14,12 +15,28 @@ export function nowOf(context: Pick<DirectoryContext, 'now'>): string {
   return context.now ? context.now() : new Date().toISOString();
 }
 
-/** Runs `work` in one transaction; PostgreSQL rows read with `lock` are locked until commit. */
+/**
+ * Runs `work` in one transaction. PostgreSQL rows read with `lock` are locked until commit.
+ * SQLite transactions begin IMMEDIATE: they take the write lock first, so a transaction that
+ * reads then writes never meets another process's write in between (the CLI beside the
+ * server) and fails with SQLITE_BUSY; it waits (busy_timeout) instead.
+ */
 export async function inTransaction<T>(
-  context: DirectoryContext,
+  context: Pick<DirectoryContext, 'db' | 'dialect'>,
   work: (trx: Db) => Promise<T>,
 ): Promise<T> {
-  return context.db.transaction().execute(work);
+  if (context.dialect === 'postgres') return context.db.transaction().execute(work);
+  return context.db.connection().execute(async (connection) => {
+    await sql`begin immediate`.execute(connection);
+    try {
+      const result = await work(connection);
+      await sql`commit`.execute(connection);
+      return result;
+    } catch (error) {
+      await sql`rollback`.execute(connection);
+      throw error;
+    }
+  });
 }
 
 /** True for a unique-constraint violation on either database. */

@@ -140,29 +140,64 @@ export async function membersOfGroups(
   return result;
 }
 
-/** Which of these ids are users and which are groups. */
+/**
+ * Which of these ids are users and which are groups. On PostgreSQL the users' rows are locked
+ * FOR SHARE until commit, so a concurrent delete of a member waits for the membership to be
+ * written (and then removes it) instead of leaving a membership of a deleted user. Groups are
+ * guarded by the nesting lock instead (see lockGroupNesting): locking their rows here would
+ * deadlock two transactions that each add one group to the other.
+ */
 export async function memberTypesOf(
   db: Db,
+  dialect: Dialect,
   ids: readonly string[],
 ): Promise<Map<string, MemberType>> {
   const types = new Map<string, MemberType>();
   for (const chunk of chunks(ids)) {
-    for (const row of await db
-      .selectFrom('users')
-      .select('id')
-      .where('id', 'in', chunk)
-      .execute()) {
-      types.set(row.id, 'User');
-    }
-    for (const row of await db
-      .selectFrom('groups')
-      .select('id')
-      .where('id', 'in', chunk)
-      .execute()) {
-      types.set(row.id, 'Group');
-    }
+    let users = db.selectFrom('users').select('id').where('id', 'in', chunk);
+    if (dialect === 'postgres') users = users.forShare();
+    for (const row of await users.execute()) types.set(row.id, 'User');
+    for (const id of await existingGroups(db, chunk)) types.set(id, 'Group');
   }
   return types;
+}
+
+export async function existingGroups(db: Db, ids: readonly string[]): Promise<string[]> {
+  const found: string[] = [];
+  for (const chunk of chunks(ids)) {
+    const rows = await db.selectFrom('groups').select('id').where('id', 'in', chunk).execute();
+    found.push(...rows.map((r) => r.id));
+  }
+  return found;
+}
+
+/** An arbitrary, fixed advisory-lock key ("GHNEST" in ASCII). */
+const GROUP_NESTING_LOCK = 0x47484e455354;
+
+/**
+ * Serialises changes to the graph of nested groups on PostgreSQL: two transactions that each
+ * add one group to the other would both pass the cycle check on their own snapshot, and a
+ * group being deleted could be added to another at the same time. Taken by every addition of
+ * a group member and every group deletion; statements after it see what the previous holder
+ * committed (READ COMMITTED). SQLite transactions are serialised already.
+ */
+export async function lockGroupNesting(db: Db, dialect: Dialect): Promise<void> {
+  if (dialect === 'postgres') {
+    await sql`SELECT pg_advisory_xact_lock(${GROUP_NESTING_LOCK})`.execute(db);
+  }
+}
+
+/** Removes someone from every group they are in; returns the groups they were removed from. */
+export async function deleteMembershipsOf(
+  db: Db,
+  memberId: string,
+): Promise<{ groupId: string; memberType: MemberType }[]> {
+  const rows = await db
+    .deleteFrom('memberships')
+    .where('member_id', '=', memberId)
+    .returning(['group_id', 'member_type'])
+    .execute();
+  return rows.map((r) => ({ groupId: r.group_id, memberType: r.member_type }));
 }
 
 /** The groups among `candidates` that contain `groupId` (directly or not), or are it. */

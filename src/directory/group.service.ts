@@ -16,6 +16,9 @@ import { DirectoryError, notFound } from './errors.ts';
 import { compileMemberCondition } from './filter-sql.ts';
 import {
   deleteMemberships,
+  deleteMembershipsOf,
+  existingGroups,
+  lockGroupNesting,
   findGroupIdByDisplayName,
   findGroupRow,
   groupColumns,
@@ -193,12 +196,22 @@ export async function deleteGroup(
         `Group ${id} has changed: its version is W/"${row.version}".`,
       );
     }
-    // Its own memberships go with it (ON DELETE CASCADE); its place in other groups goes here.
-    await trx.deleteFrom('memberships').where('member_id', '=', id).execute();
+    // Its own memberships go with it (ON DELETE CASCADE); its place in other groups goes here,
+    // with the change-feed rows that a consumer mirroring memberships needs.
+    await lockGroupNesting(trx, context.dialect);
+    const left = await deleteMembershipsOf(trx, id);
     await trx.deleteFrom('groups').where('id', '=', id).execute();
     await appendEvents(
       trx,
-      [groupEvent('group.deleted', id, context, { displayName: row.display_name })],
+      [
+        ...left.map((m) =>
+          groupEvent('group.member_removed', m.groupId, context, {
+            memberId: id,
+            memberType: m.memberType,
+          }),
+        ),
+        groupEvent('group.deleted', id, context, { displayName: row.display_name }),
+      ],
       now,
     );
   });
@@ -285,7 +298,7 @@ async function addMembers(
   if (members.length === 0) return [];
   const wanted = new Map<string, MemberInput>();
   for (const member of members) wanted.set(member.value, member);
-  const types = await memberTypesOf(trx, [...wanted.keys()]);
+  const types = await memberTypesOf(trx, context.dialect, [...wanted.keys()]);
   const unknown = [...wanted.keys()].filter((id) => !types.has(id));
   if (unknown.length > 0) {
     const shown = unknown
@@ -309,6 +322,18 @@ async function addMembers(
     resolved.push({ memberId: id, memberType: actual });
   }
   const nested = resolved.filter((m) => m.memberType === 'Group').map((m) => m.memberId);
+  if (nested.length > 0) {
+    await lockGroupNesting(trx, context.dialect);
+    // Under the lock: a group deleted meanwhile is gone now.
+    const still = new Set(await existingGroups(trx, nested));
+    const vanished = nested.filter((id) => !still.has(id));
+    if (vanished.length > 0) {
+      throw new DirectoryError(
+        'unknown_members',
+        `No user or group has the id ${vanished.map((id) => JSON.stringify(id)).join(', ')}; nothing was changed.`,
+      );
+    }
+  }
   const cyclic = await groupsContaining(trx, groupId, nested);
   if (cyclic.length > 0) {
     throw new DirectoryError(

@@ -108,7 +108,6 @@ export async function writeEmails(
 }
 
 export async function deleteUserRow(db: Db, id: string): Promise<void> {
-  await db.deleteFrom('memberships').where('member_id', '=', id).execute();
   await db.deleteFrom('users').where('id', '=', id).execute();
 }
 

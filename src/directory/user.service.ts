@@ -6,6 +6,7 @@ import { appendEvents } from '../changes/events.ts';
 import type { ChangeEvent } from '../changes/events.ts';
 import { uuidv7 } from '../lib/ids.ts';
 import { connectionIdOf, describeActor, originOf } from './actor.ts';
+import { deleteMembershipsOf } from './group.repository.ts';
 import type { DirectoryContext } from './context.ts';
 import { inTransaction, isUniqueViolation, matchesEtag, nowOf } from './context.ts';
 import { DirectoryError, notFound } from './errors.ts';
@@ -172,10 +173,21 @@ export async function deleteUser(
         `User ${id} has changed: its version is W/"${row.version}".`,
       );
     }
+    const left = await deleteMembershipsOf(trx, id);
     await deleteUserRow(trx, id);
+    const actor = describeActor(context.actor);
     await appendEvents(
       trx,
-      [userEvent('user.deleted', id, context, { userName: row.user_name })],
+      [
+        ...left.map((m): ChangeEvent => ({
+          type: 'group.member_removed',
+          resourceType: 'Group',
+          resourceId: m.groupId,
+          actor,
+          summary: { memberId: id, memberType: m.memberType },
+        })),
+        userEvent('user.deleted', id, context, { userName: row.user_name }),
+      ],
       now,
     );
   });

@@ -157,10 +157,26 @@ export const scimUsers: ScimResourceKind<User> = {
   },
 };
 
+/**
+ * A `replace` of `members` arrives as "remove all, then add these": fold it into one `set`, so
+ * that members who stay are not removed and added again (and a replace with the current list
+ * changes nothing, version and change feed included).
+ */
 function membershipChanges(
-  members: ReturnType<typeof applyPatch>['memberChanges'],
+  changes: ReturnType<typeof applyPatch>['memberChanges'],
 ): MembershipChange[] {
-  return members as MembershipChange[];
+  const out: MembershipChange[] = [];
+  for (let i = 0; i < changes.length; i++) {
+    const change = changes[i]!;
+    const next = changes[i + 1];
+    if (change.kind === 'removeAll' && next?.kind === 'add') {
+      out.push({ kind: 'set', members: next.members });
+      i++;
+    } else {
+      out.push(change);
+    }
+  }
+  return out;
 }
 
 export const scimGroups: ScimResourceKind<Group> = {

@@ -1,0 +1,218 @@
+/**
+ * Requests racing each other. On PostgreSQL the app runs them on a pool of connections, so they
+ * really overlap; on SQLite they interleave at every await. Either way the outcome must be the
+ * one a serial execution would give: one winner of a uniqueness race (the others 409, never
+ * 500), no lost membership update, and optimistic concurrency that lets exactly one writer win.
+ */
+import { randomUUID } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DIALECTS } from './support/databases.ts';
+import { GROUP_SCHEMA, json, oktaUser, patch, startTestApp } from './support/app.ts';
+import type { TestApp } from './support/app.ts';
+
+const ERROR_SCHEMA = 'urn:ietf:params:scim:api:messages:2.0:Error';
+
+let counter = 0;
+const unique = (prefix: string) => `${prefix}${++counter}x${randomUUID().slice(0, 8)}`;
+
+/** The same name in a different mix of upper and lower case for each index. */
+function caseVariant(name: string, index: number): string {
+  return [...name]
+    .map((ch, i) => ((index >> (i % 5)) & 1 ? ch.toUpperCase() : ch.toLowerCase()))
+    .join('');
+}
+
+async function createUser(t: TestApp, userName = `${unique('c')}.user@example.com`) {
+  const response = await t.scim('POST', 'Users', oktaUser(userName));
+  expect(response.statusCode, response.body).toBe(201);
+  return json(response).id as string;
+}
+
+for (const dialect of DIALECTS) {
+  describe(dialect, () => {
+    let t: TestApp;
+    beforeAll(async () => {
+      t = await startTestApp(dialect);
+    });
+    afterAll(() => t.close());
+
+    it('20 concurrent POST /Users of one userName (in different cases): one 201, nineteen 409', async () => {
+      for (let round = 0; round < 3; round++) {
+        const base = `${unique('race')}.user@example.com`;
+        const names = Array.from({ length: 20 }, (_, i) => caseVariant(base, i));
+        const responses = await Promise.all(
+          names.map((name) => t.scim('POST', 'Users', oktaUser(name))),
+        );
+        const statuses = responses.map((r) => r.statusCode);
+        expect(
+          statuses.filter((s) => s === 201),
+          JSON.stringify(statuses),
+        ).toHaveLength(1);
+        expect(
+          statuses.filter((s) => s === 409),
+          JSON.stringify(statuses),
+        ).toHaveLength(19);
+        for (const response of responses.filter((r) => r.statusCode === 409)) {
+          const body = json(response);
+          expect(body.schemas).toEqual([ERROR_SCHEMA]);
+          expect(body.status).toBe('409');
+          expect(body.scimType).toBe('uniqueness');
+        }
+        const list = json(
+          await t.scim(
+            'GET',
+            `Users?filter=${encodeURIComponent(`userName eq "${base.toUpperCase()}"`)}`,
+          ),
+        );
+        expect(list.totalResults).toBe(1);
+      }
+    });
+
+    it('50 concurrent single-member PATCH adds to one group: all 50 members, version +50', async () => {
+      const users: string[] = [];
+      for (let i = 0; i < 50; i += 10) {
+        users.push(...(await Promise.all(Array.from({ length: 10 }, () => createUser(t)))));
+      }
+      const created = await t.scim('POST', 'Groups', {
+        schemas: [GROUP_SCHEMA],
+        displayName: unique('Crowd'),
+        members: [],
+      });
+      expect(created.statusCode, created.body).toBe(201);
+      const groupId = json(created).id as string;
+
+      const responses = await Promise.all(
+        users.map((id) =>
+          t.scim(
+            'PATCH',
+            `Groups/${groupId}`,
+            patch({ op: 'add', path: 'members', value: [{ value: id }] }),
+          ),
+        ),
+      );
+      const statuses = responses.map((r) => r.statusCode);
+      expect(
+        statuses.every((s) => s === 204 || s === 200),
+        JSON.stringify(statuses),
+      ).toBe(true);
+
+      const group = await t.scim('GET', `Groups/${groupId}`);
+      expect(group.statusCode).toBe(200);
+      const body = json(group);
+      const members = ((body.members as { value: string }[] | undefined) ?? []).map((m) => m.value);
+      expect(members.sort()).toEqual([...users].sort());
+      expect((body.meta as Record<string, unknown>).version).toBe('W/"51"');
+      expect(group.headers.etag).toBe('W/"51"');
+    });
+
+    it('20 concurrent POST /Groups of one displayName (in different cases): one 201, nineteen 409', async () => {
+      const base = unique('RaceGroup');
+      const responses = await Promise.all(
+        Array.from({ length: 20 }, (_, i) =>
+          t.scim('POST', 'Groups', { schemas: [GROUP_SCHEMA], displayName: caseVariant(base, i) }),
+        ),
+      );
+      const statuses = responses.map((r) => r.statusCode);
+      expect(
+        statuses.filter((s) => s === 201),
+        JSON.stringify(statuses),
+      ).toHaveLength(1);
+      expect(
+        statuses.filter((s) => s === 409),
+        JSON.stringify(statuses),
+      ).toHaveLength(19);
+      for (const response of responses.filter((r) => r.statusCode === 409)) {
+        expect(json(response).scimType).toBe('uniqueness');
+      }
+    });
+
+    it('adding A to B and B to A at the same time never makes a cycle', async () => {
+      for (let round = 0; round < 10; round++) {
+        const ids: string[] = [];
+        for (const name of [unique('CycleA'), unique('CycleB')]) {
+          const response = await t.scim('POST', 'Groups', {
+            schemas: [GROUP_SCHEMA],
+            displayName: name,
+          });
+          expect(response.statusCode, response.body).toBe(201);
+          ids.push(json(response).id as string);
+        }
+        const [a, b] = ids as [string, string];
+        const add = (group: string, member: string) =>
+          t.scim(
+            'PATCH',
+            `Groups/${group}`,
+            patch({ op: 'add', path: 'members', value: [{ value: member }] }),
+          );
+        const responses = await Promise.all([add(a, b), add(b, a)]);
+        const statuses = responses.map((r) => r.statusCode).sort();
+        expect(statuses, `round ${round}`).toEqual([204, 400]);
+        const rows = await t.database.db
+          .selectFrom('memberships')
+          .select(['group_id', 'member_id'])
+          .where('group_id', 'in', [a, b])
+          .execute();
+        expect(rows, `round ${round}`).toHaveLength(1);
+      }
+    });
+
+    it('deleting a user while it is added to a group leaves no membership of a user that is gone', async () => {
+      for (let round = 0; round < 10; round++) {
+        const userId = await createUser(t);
+        const created = await t.scim('POST', 'Groups', {
+          schemas: [GROUP_SCHEMA],
+          displayName: unique('Gone'),
+        });
+        const groupId = json(created).id as string;
+        const [added, deleted] = await Promise.all([
+          t.scim(
+            'PATCH',
+            `Groups/${groupId}`,
+            patch({ op: 'add', path: 'members', value: [{ value: userId }] }),
+          ),
+          t.scim('DELETE', `Users/${userId}`),
+        ]);
+        expect(deleted.statusCode).toBe(204);
+        expect([204, 400]).toContain(added.statusCode);
+        const rows = await t.database.db
+          .selectFrom('memberships')
+          .select('group_id')
+          .where('member_id', '=', userId)
+          .execute();
+        expect(rows, `round ${round}: membership of deleted user ${userId}`).toEqual([]);
+      }
+    });
+
+    it('concurrent PATCHes of one user with If-Match of the same version: one 200, the others 412', async () => {
+      for (let round = 0; round < 3; round++) {
+        const userId = await createUser(t);
+        const titles = Array.from({ length: 10 }, (_, i) => `Title ${round}-${i}`);
+        const responses = await Promise.all(
+          titles.map((title) =>
+            t.scim(
+              'PATCH',
+              `Users/${userId}`,
+              patch({ op: 'replace', path: 'title', value: title }),
+              {
+                'if-match': 'W/"1"',
+              },
+            ),
+          ),
+        );
+        const statuses = responses.map((r) => r.statusCode);
+        expect(
+          statuses.filter((s) => s === 200),
+          JSON.stringify(statuses),
+        ).toHaveLength(1);
+        expect(
+          statuses.filter((s) => s === 412),
+          JSON.stringify(statuses),
+        ).toHaveLength(9);
+        const winner = responses.find((r) => r.statusCode === 200)!;
+        const user = json(await t.scim('GET', `Users/${userId}`));
+        expect(user.title).toBe(json(winner).title);
+        expect((user.meta as Record<string, unknown>).version).toBe('W/"2"');
+      }
+    });
+  });
+}
