@@ -214,6 +214,55 @@ for (const dialect of DIALECTS) {
         );
       });
 
+      it('walks the default order page by page without repeats, even when rows go meanwhile', async () => {
+        const walker = await startTestApp(dialect);
+        try {
+          const made: string[] = [];
+          for (let i = 0; i < 9; i++) {
+            made.push(
+              (
+                (
+                  await walker.scim('POST', 'Users', oktaUser(`walk${i}@example.com`))
+                ).json() as Resource
+              ).id,
+            );
+          }
+          const page = async (start: number) =>
+            (await walker.scim('GET', `Users?startIndex=${start}&count=3`)).json() as ListResponse;
+          const first = await page(1);
+          expect(first.totalResults).toBe(9);
+          const second = await page(4);
+          // A write shows in totalResults at once, and the walk goes on after the last row served.
+          expect((await walker.scim('DELETE', `Users/${first.Resources[0]!.id}`)).statusCode).toBe(
+            204,
+          );
+          const third = await page(7);
+          expect(third.totalResults).toBe(8);
+          const seen = [...first.Resources, ...second.Resources, ...third.Resources].map(
+            (r) => r.id,
+          );
+          expect(new Set(seen).size).toBe(seen.length);
+          expect(seen).toEqual(made);
+          // Without a previous page to resume from, startIndex is a plain offset.
+          const fresh = await startTestApp(dialect);
+          try {
+            for (let i = 0; i < 4; i++)
+              await fresh.scim('POST', 'Users', oktaUser(`fresh${i}@example.com`));
+            const jump = (
+              await fresh.scim('GET', 'Users?startIndex=3&count=5')
+            ).json() as ListResponse;
+            expect(jump.Resources.map((r) => r.userName)).toEqual([
+              'fresh2@example.com',
+              'fresh3@example.com',
+            ]);
+          } finally {
+            await fresh.close();
+          }
+        } finally {
+          await walker.close();
+        }
+      });
+
       it('caps count at the advertised maximum and treats startIndex < 1 as 1', async () => {
         const small = await startTestApp(dialect, { GATEHOUSE_MAX_PAGE_SIZE: '2' });
         try {

@@ -1,6 +1,7 @@
 import { sql } from 'kysely';
 import type { Db, Dialect } from '../db/database.ts';
 import type { Actor } from './actor.ts';
+import { listCachesOf } from './listing.ts';
 
 /** What a directory operation runs with: the database, its dialect and who is acting. */
 export interface DirectoryContext {
@@ -25,18 +26,23 @@ export async function inTransaction<T>(
   context: Pick<DirectoryContext, 'db' | 'dialect'>,
   work: (trx: Db) => Promise<T>,
 ): Promise<T> {
-  if (context.dialect === 'postgres') return context.db.transaction().execute(work);
-  return context.db.connection().execute(async (connection) => {
-    await sql`begin immediate`.execute(connection);
-    try {
-      const result = await work(connection);
-      await sql`commit`.execute(connection);
-      return result;
-    } catch (error) {
-      await sql`rollback`.execute(connection);
-      throw error;
-    }
-  });
+  const result =
+    context.dialect === 'postgres'
+      ? await context.db.transaction().execute(work)
+      : await context.db.connection().execute(async (connection) => {
+          await sql`begin immediate`.execute(connection);
+          try {
+            const value = await work(connection);
+            await sql`commit`.execute(connection);
+            return value;
+          } catch (error) {
+            await sql`rollback`.execute(connection);
+            throw error;
+          }
+        });
+  // Totals of lists may have changed.
+  listCachesOf(context.db).totals.invalidate();
+  return result;
 }
 
 /** True for a unique-constraint violation on either database. */

@@ -361,15 +361,15 @@ class Compiler {
     raw: string | number,
     name: string,
   ): Sql {
+    if (op === 'co' || op === 'sw' || op === 'ew') {
+      throw invalidFilter(
+        `"${op}" does not apply to the dateTime "${name}"; use eq, ne, gt, ge, lt or le.`,
+      );
+    }
     const instant = typeof raw === 'string' ? parseInstant(raw) : undefined;
     if (!instant) {
       throw invalidFilter(
         `"${name}" is a dateTime: ${JSON.stringify(raw)} is not a date-time such as "2011-05-13T04:42:34Z".`,
-      );
-    }
-    if (op === 'co' || op === 'sw' || op === 'ew') {
-      throw invalidFilter(
-        `"${op}" does not apply to the dateTime "${name}"; use eq, ne, gt, ge, lt or le.`,
       );
     }
     const iso = new Date(instant.time).toISOString();

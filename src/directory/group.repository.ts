@@ -6,7 +6,7 @@ import type { GroupRow, MemberType, Origin } from '../db/tables.ts';
 import { groupResourceType } from '../scim/schema.ts';
 import { chunks } from './context.ts';
 import { compileFilter } from './filter-sql.ts';
-import type { ListQuery, Page } from './listing.ts';
+import type { ListQuery, ListShortcuts, Page } from './listing.ts';
 import { sortExpression } from './listing.ts';
 import { parseData } from './user.repository.ts';
 
@@ -77,6 +77,7 @@ export async function listGroupRows(
   db: Db,
   dialect: Dialect,
   query: ListQuery,
+  shortcuts: ListShortcuts = {},
 ): Promise<Page<GroupRow>> {
   const where = query.filter
     ? compileFilter(query.filter, { resourceType: groupResourceType, dialect })
@@ -85,7 +86,8 @@ export async function listGroupRows(
   if (where) base = base.where(where);
   const total = query.skipTotal
     ? -1
-    : Number((await base.select((eb) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow()).n);
+    : (shortcuts.knownTotal ??
+      Number((await base.select((eb) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow()).n));
   if (query.limit === 0 || total === 0) return { total, items: [] };
   let page = base.selectAll();
   const desc = query.sortOrder === 'descending';
@@ -94,7 +96,10 @@ export async function listGroupRows(
     page = page.orderBy(sql`(${key} IS NULL)`).orderBy(key, desc ? 'desc' : 'asc');
   }
   page = page.orderBy('groups.id', desc && query.sortBy ? 'desc' : 'asc');
-  return { total, items: await page.limit(query.limit).offset(query.offset).execute() };
+  page = shortcuts.afterId
+    ? page.where('groups.id', '>', shortcuts.afterId)
+    : page.offset(query.offset);
+  return { total, items: await page.limit(query.limit).execute() };
 }
 
 /** The members of groups, with the name to display, in one query per chunk of groups. */

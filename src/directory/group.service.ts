@@ -32,6 +32,7 @@ import {
 } from './group.repository.ts';
 import type { Group, Member, MembershipScope, NewMembership } from './group.repository.ts';
 import type { ListQuery, Page } from './listing.ts';
+import { listWithCaches } from './listing.ts';
 import { changedKeys } from './user.service.ts';
 import type { WriteOptions } from './user.service.ts';
 
@@ -221,7 +222,9 @@ export async function listGroups(
   context: Pick<DirectoryContext, 'db' | 'dialect'>,
   query: ListQuery,
 ): Promise<Page<Group>> {
-  const page = await listGroupRows(context.db, context.dialect, query);
+  const page = await listWithCaches(context.db, 'Group', query, (shortcuts) =>
+    listGroupRows(context.db, context.dialect, query, shortcuts),
+  );
   return { total: page.total, items: page.items.map(toGroup) };
 }
 

@@ -22,6 +22,14 @@ export interface ListQuery {
   readonly skipTotal?: boolean;
 }
 
+/** What the repositories take beyond a ListQuery: shortcuts the service found. */
+export interface ListShortcuts {
+  /** Resume after this id (default order) instead of skipping `offset` rows. */
+  readonly afterId?: string;
+  /** The total is known already: do not count. */
+  readonly knownTotal?: number;
+}
+
 export interface Page<T> {
   readonly total: number;
   readonly items: T[];
@@ -71,4 +79,134 @@ export function sortExpression(
       ? sql`(${sql.ref(`${table}.data`)} #>> ${sql.lit(`{${path.map((p) => `"${p}"`).join(',')}}`)})`
       : sql`json_extract(${sql.ref(`${table}.data`)}, ${sql.lit('$' + path.map((p) => `."${p}"`).join(''))})`;
   return leaf.caseExact || leaf.type !== 'string' ? expr : sql`lower(${expr})`;
+}
+
+/**
+ * Index paging without the cost of OFFSET. `startIndex`/`count` (RFC 7644 §3.4.2.4) is an
+ * offset, and a database walks every skipped row of an OFFSET: the last page of a 100,000-user
+ * walk would cost a hundred times the first. Clients walk pages in order, so when a page is
+ * served its last id is remembered under (query, offset of the next page); the next request
+ * resumes after that id through the primary-key index instead of counting rows from the start.
+ *
+ * Applies to the default order (by id), which is what Okta's and Entra ID's imports use; a
+ * `sortBy` query pages with OFFSET. The memory is per process and short-lived: a request that
+ * finds nothing here (another instance served the previous page) simply uses OFFSET. Should
+ * rows before the resume point be added or deleted between two pages, resuming returns the
+ * rows that follow the last one served, never the same row twice, which is what a client
+ * walking the list wants from RFC 7644 §3.4.2.4's "no guarantee" of consistency.
+ */
+export class PageResumePoints {
+  private readonly points = new Map<string, { id: string; at: number }>();
+
+  constructor(
+    private readonly size = 10_000,
+    private readonly ttlMs = 10 * 60_000,
+  ) {}
+
+  /** The id to resume after for this query at this offset, if a previous page ended there. */
+  find(signature: string, offset: number, now = Date.now()): string | undefined {
+    const key = `${offset}|${signature}`;
+    const point = this.points.get(key);
+    if (!point) return undefined;
+    if (now - point.at > this.ttlMs) {
+      this.points.delete(key);
+      return undefined;
+    }
+    return point.id;
+  }
+
+  remember(signature: string, offset: number, id: string, now = Date.now()): void {
+    const key = `${offset}|${signature}`;
+    this.points.delete(key);
+    if (this.points.size >= this.size) this.points.delete(this.points.keys().next().value!);
+    this.points.set(key, { id, at: now });
+  }
+}
+
+/**
+ * Totals (`totalResults`) of list queries, kept for a moment. Counting 100,000 rows on every
+ * page of a walk would cost more than the page itself; a total a second old is as good to a
+ * client (RFC 7644 §3.4.2.4 promises no consistency between pages). Any write through this
+ * process forgets every total at once; another process's writes show within `ttlMs`.
+ */
+export class RecentTotals {
+  private readonly totals = new Map<string, { total: number; at: number; generation: number }>();
+  private generation = 0;
+
+  constructor(
+    private readonly size = 1000,
+    private readonly ttlMs = 1000,
+  ) {}
+
+  find(signature: string, now = Date.now()): number | undefined {
+    const entry = this.totals.get(signature);
+    if (!entry || entry.generation !== this.generation || now - entry.at > this.ttlMs)
+      return undefined;
+    return entry.total;
+  }
+
+  remember(signature: string, total: number, now = Date.now()): void {
+    if (this.totals.size >= this.size) this.totals.clear();
+    this.totals.set(signature, { total, at: now, generation: this.generation });
+  }
+
+  /** Called after every committed write. */
+  invalidate(): void {
+    this.generation++;
+    this.totals.clear();
+  }
+}
+
+/** The identity of a list query apart from its page: what the caches above are keyed by. */
+export function signatureOf(resource: 'User' | 'Group', query: ListQuery): string {
+  return JSON.stringify([
+    resource,
+    query.filter ?? null,
+    query.sortBy ?? null,
+    query.sortOrder ?? null,
+  ]);
+}
+
+interface ListCaches {
+  readonly resume: PageResumePoints;
+  readonly totals: RecentTotals;
+}
+
+/** One set of caches per database (tests open many in one process). */
+const caches = new WeakMap<object, ListCaches>();
+
+export function listCachesOf(db: object): ListCaches {
+  let found = caches.get(db);
+  if (!found) {
+    found = { resume: new PageResumePoints(), totals: new RecentTotals() };
+    caches.set(db, found);
+  }
+  return found;
+}
+
+/**
+ * Lists through the caches: finds a resume point and a recent total for the query, runs it,
+ * and remembers what the next page will need.
+ */
+export async function listWithCaches<T extends { id: string }>(
+  db: object,
+  resource: 'User' | 'Group',
+  query: ListQuery,
+  run: (shortcuts: ListShortcuts) => Promise<Page<T>>,
+): Promise<Page<T>> {
+  const { resume, totals } = listCachesOf(db);
+  const signature = signatureOf(resource, query);
+  const knownTotal = query.skipTotal ? undefined : totals.find(signature);
+  const afterId =
+    !query.sortBy && query.offset > 0 ? resume.find(signature, query.offset) : undefined;
+  const page = await run({
+    ...(afterId !== undefined ? { afterId } : {}),
+    ...(knownTotal !== undefined ? { knownTotal } : {}),
+  });
+  if (!query.skipTotal && knownTotal === undefined) totals.remember(signature, page.total);
+  const last = page.items.at(-1);
+  if (!query.sortBy && last && page.items.length === query.limit) {
+    resume.remember(signature, query.offset + query.limit, last.id);
+  }
+  return page;
 }

@@ -5,7 +5,7 @@ import type { Origin, UserRow } from '../db/tables.ts';
 import { userResourceType } from '../scim/schema.ts';
 import { chunks } from './context.ts';
 import { compileFilter } from './filter-sql.ts';
-import type { ListQuery, Page } from './listing.ts';
+import type { ListQuery, ListShortcuts, Page } from './listing.ts';
 import { sortExpression } from './listing.ts';
 
 export interface User {
@@ -115,6 +115,7 @@ export async function listUserRows(
   db: Db,
   dialect: Dialect,
   query: ListQuery,
+  shortcuts: ListShortcuts = {},
 ): Promise<Page<UserRow>> {
   const where = query.filter
     ? compileFilter(query.filter, { resourceType: userResourceType, dialect })
@@ -123,7 +124,8 @@ export async function listUserRows(
   if (where) base = base.where(where);
   const total = query.skipTotal
     ? -1
-    : Number((await base.select((eb) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow()).n);
+    : (shortcuts.knownTotal ??
+      Number((await base.select((eb) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow()).n));
   if (query.limit === 0 || total === 0) return { total, items: [] };
   let page = base.selectAll();
   const desc = query.sortOrder === 'descending';
@@ -134,8 +136,10 @@ export async function listUserRows(
   }
   // The id breaks ties, so the order, and with it every page, is stable.
   page = page.orderBy('users.id', desc && query.sortBy ? 'desc' : 'asc');
-  const items = await page.limit(query.limit).offset(query.offset).execute();
-  return { total, items };
+  page = shortcuts.afterId
+    ? page.where('users.id', '>', shortcuts.afterId)
+    : page.offset(query.offset);
+  return { total, items: await page.limit(query.limit).execute() };
 }
 
 /**

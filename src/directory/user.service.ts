@@ -11,6 +11,7 @@ import type { DirectoryContext } from './context.ts';
 import { inTransaction, isUniqueViolation, matchesEtag, nowOf } from './context.ts';
 import { DirectoryError, notFound } from './errors.ts';
 import type { ListQuery, Page } from './listing.ts';
+import { listWithCaches } from './listing.ts';
 import {
   deleteUserRow,
   findUserIdByUserName,
@@ -197,7 +198,9 @@ export async function listUsers(
   context: Pick<DirectoryContext, 'db' | 'dialect'>,
   query: ListQuery,
 ): Promise<Page<User>> {
-  const page = await listUserRows(context.db, context.dialect, query);
+  const page = await listWithCaches(context.db, 'User', query, (shortcuts) =>
+    listUserRows(context.db, context.dialect, query, shortcuts),
+  );
   return { total: page.total, items: page.items.map(toUser) };
 }
 

@@ -1,13 +1,26 @@
 import { randomBytes } from 'node:crypto';
 
+let lastMs = 0;
+let sequence = 0;
+
 /**
- * A UUID version 7 (RFC 9562 §5.7): 48 bits of Unix milliseconds, then random bits. Ids sort in
- * creation order, so the primary-key index doubles as the default, stable listing order.
+ * A UUID version 7 (RFC 9562 §5.7): 48 bits of Unix milliseconds, a 12-bit counter, then random
+ * bits. Ids made by one process sort in the order they were made (RFC 9562 §6.2, method 1: the
+ * counter orders ids of the same millisecond), so the primary-key index doubles as the default,
+ * stable listing order.
  */
 export function uuidv7(now: number = Date.now()): string {
+  if (now > lastMs) {
+    lastMs = now;
+    sequence = randomBytes(2).readUInt16BE(0) & 0x3ff; // start low, leave room to count
+  } else if (++sequence > 0xfff) {
+    lastMs++;
+    sequence = 0;
+  }
   const bytes = randomBytes(16);
-  bytes.writeUIntBE(now, 0, 6);
-  bytes[6] = 0x70 | (bytes[6]! & 0x0f); // version 7
+  bytes.writeUIntBE(lastMs, 0, 6);
+  bytes[6] = 0x70 | (sequence >> 8); // version 7, counter high bits
+  bytes[7] = sequence & 0xff;
   bytes[8] = 0x80 | (bytes[8]! & 0x3f); // variant 10
   const hex = bytes.toString('hex');
   return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
