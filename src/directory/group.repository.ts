@@ -84,11 +84,12 @@ export async function listGroupRows(
     : undefined;
   let base = db.selectFrom('groups');
   if (where) base = base.where(where);
-  const total = query.skipTotal
-    ? -1
-    : (shortcuts.knownTotal ??
-      Number((await base.select((eb) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow()).n));
-  if (query.limit === 0 || total === 0) return { total, items: [] };
+  const count = async () =>
+    query.skipTotal
+      ? -1
+      : (shortcuts.knownTotal ??
+        Number((await base.select((eb) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow()).n));
+  if (query.limit === 0) return { total: await count(), items: [] };
   let page = base.selectAll();
   const desc = query.sortOrder === 'descending';
   if (query.sortBy) {
@@ -99,7 +100,11 @@ export async function listGroupRows(
   page = shortcuts.afterId
     ? page.where('groups.id', '>', shortcuts.afterId)
     : page.offset(query.offset);
-  return { total, items: await page.limit(query.limit).execute() };
+  const items = await page.limit(query.limit).execute();
+  // A page that is not full holds the end of the list: the total needs no count.
+  const atEnd = items.length < query.limit && (items.length > 0 || query.offset === 0);
+  const total = atEnd && !query.skipTotal ? query.offset + items.length : await count();
+  return { total, items };
 }
 
 /** The members of groups, with the name to display, in one query per chunk of groups. */

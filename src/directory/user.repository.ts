@@ -122,11 +122,12 @@ export async function listUserRows(
     : undefined;
   let base = db.selectFrom('users');
   if (where) base = base.where(where);
-  const total = query.skipTotal
-    ? -1
-    : (shortcuts.knownTotal ??
-      Number((await base.select((eb) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow()).n));
-  if (query.limit === 0 || total === 0) return { total, items: [] };
+  const count = async () =>
+    query.skipTotal
+      ? -1
+      : (shortcuts.knownTotal ??
+        Number((await base.select((eb) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow()).n));
+  if (query.limit === 0) return { total: await count(), items: [] };
   let page = base.selectAll();
   const desc = query.sortOrder === 'descending';
   if (query.sortBy) {
@@ -139,7 +140,11 @@ export async function listUserRows(
   page = shortcuts.afterId
     ? page.where('users.id', '>', shortcuts.afterId)
     : page.offset(query.offset);
-  return { total, items: await page.limit(query.limit).execute() };
+  const items = await page.limit(query.limit).execute();
+  // A page that is not full holds the end of the list: the total needs no count.
+  const atEnd = items.length < query.limit && (items.length > 0 || query.offset === 0);
+  const total = atEnd && !query.skipTotal ? query.offset + items.length : await count();
+  return { total, items };
 }
 
 /**

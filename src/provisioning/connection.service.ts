@@ -176,7 +176,7 @@ export async function rotateToken(
   const connection = await getConnection(db, key);
   const now = new Date();
   const expiresAt = new Date(now.getTime() + graceSeconds * 1000).toISOString();
-  return db.transaction().execute(async (trx) => {
+  const result = await db.transaction().execute(async (trx) => {
     await trx
       .updateTable('connection_tokens')
       .set({ expires_at: expiresAt })
@@ -199,6 +199,8 @@ export async function rotateToken(
     );
     return { connection, token, previousTokensExpireAt: expiresAt };
   });
+  forgetTokens(db);
+  return result;
 }
 
 /** Ends every token of the connection at once. The connection stays; rotate to get a new one. */
@@ -209,7 +211,7 @@ export async function revokeTokens(
 ): Promise<{ connection: Connection; revoked: number }> {
   const connection = await getConnection(db, key);
   const now = new Date().toISOString();
-  return db.transaction().execute(async (trx) => {
+  const outcome = await db.transaction().execute(async (trx) => {
     const result = await trx
       .updateTable('connection_tokens')
       .set({ expires_at: now })
@@ -231,6 +233,8 @@ export async function revokeTokens(
     );
     return { connection, revoked: Number(result.numUpdatedRows) };
   });
+  forgetTokens(db);
+  return outcome;
 }
 
 /** Deletes the connection and its tokens. What it provisioned stays, with no owning connection. */
@@ -254,6 +258,7 @@ export async function deleteConnection(db: Db, key: string, actor: string): Prom
       now,
     );
   });
+  forgetTokens(db);
   return connection;
 }
 
@@ -267,6 +272,37 @@ export interface AuthenticatedConnection {
 const LAST_USED_INTERVAL_MS = 60_000;
 const lastRecorded = new Map<string, number>();
 
+/**
+ * Tokens recently seen by this process, by hash: authenticating every SCIM request against the
+ * database would cost more than the request. A revocation, rotation or deletion made through
+ * this process forgets them at once; one made elsewhere (the CLI, another instance) takes
+ * effect within AUTH_CACHE_MS.
+ */
+const AUTH_CACHE_MS = 1000;
+const authCaches = new WeakMap<object, Map<string, { found: TokenRow | undefined; at: number }>>();
+
+interface TokenRow {
+  readonly id: string;
+  readonly token_hash: string;
+  readonly expires_at: string | null;
+  readonly connection_id: string;
+  readonly name: string;
+}
+
+function authCacheOf(db: Db) {
+  let cache = authCaches.get(db);
+  if (!cache) {
+    cache = new Map();
+    authCaches.set(db, cache);
+  }
+  return cache;
+}
+
+/** Forgets cached tokens after a change to connections or tokens. */
+function forgetTokens(db: Db): void {
+  authCacheOf(db).clear();
+}
+
 /** The connection a bearer token belongs to, if the token is known and not expired. */
 export async function authenticate(
   db: Db,
@@ -274,16 +310,25 @@ export async function authenticate(
 ): Promise<AuthenticatedConnection | undefined> {
   if (!token.startsWith(TOKEN_PREFIX) || token.length > 200) return undefined;
   const hash = hashToken(token);
-  const row = await db
-    .selectFrom('connection_tokens as t')
-    .innerJoin('connections as c', 'c.id', 't.connection_id')
-    .select(['t.id', 't.token_hash', 't.expires_at', 'c.id as connection_id', 'c.name'])
-    .where('t.token_hash', '=', hash)
-    .executeTakeFirst();
+  const now = Date.now();
+  const cache = authCacheOf(db);
+  let entry = cache.get(hash);
+  if (!entry || now - entry.at > AUTH_CACHE_MS) {
+    const found = await db
+      .selectFrom('connection_tokens as t')
+      .innerJoin('connections as c', 'c.id', 't.connection_id')
+      .select(['t.id', 't.token_hash', 't.expires_at', 'c.id as connection_id', 'c.name'])
+      .where('t.token_hash', '=', hash)
+      .executeTakeFirst();
+    entry = { found, at: now };
+    // Bounded: unknown tokens are cached too (a client retrying a bad token costs no query).
+    if (cache.size >= 10_000) cache.clear();
+    cache.set(hash, entry);
+  }
+  const row = entry.found;
   if (!row) return undefined;
   // The index found the row by hash; compare again in constant time all the same.
   if (!timingSafeEqual(Buffer.from(row.token_hash), Buffer.from(hash))) return undefined;
-  const now = Date.now();
   if (row.expires_at !== null && Date.parse(row.expires_at) <= now) return undefined;
   if ((lastRecorded.get(row.id) ?? 0) + LAST_USED_INTERVAL_MS <= now) {
     lastRecorded.set(row.id, now);
