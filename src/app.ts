@@ -37,6 +37,7 @@ export async function buildApp({ config, database }: AppDependencies): Promise<F
     publicUrl: config.publicUrl,
     maxPageSize: config.maxPageSize,
     maxBodyBytes: config.maxBodyBytes,
+    maxMembersPerResponse: config.maxMembersPerResponse,
   });
 
   return app;

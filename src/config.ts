@@ -19,6 +19,8 @@ export interface Config {
   readonly maxPageSize: number;
   /** Largest request body accepted, in bytes (larger: 413). */
   readonly maxBodyBytes: number;
+  /** Most group members one response lists (beyond: 400 tooMany). */
+  readonly maxMembersPerResponse: number;
 }
 
 export class ConfigError extends Error {
@@ -96,6 +98,13 @@ export function loadConfig(env: Env = process.env): Config {
     publicUrl,
     logLevel,
     maxPageSize: integer(env, 'GATEHOUSE_MAX_PAGE_SIZE', 1000, 1, 100_000),
+    maxMembersPerResponse: integer(
+      env,
+      'GATEHOUSE_MAX_MEMBERS_PER_RESPONSE',
+      200_000,
+      1,
+      10_000_000,
+    ),
     maxBodyBytes: integer(
       env,
       'GATEHOUSE_MAX_BODY_BYTES',

@@ -166,6 +166,40 @@ for (const dialect of DIALECTS) {
       });
     });
 
+    describe('limits', () => {
+      it('refuses to list more group members than the limit in one response: 400 tooMany', async () => {
+        const small = await startTestApp(dialect, { GATEHOUSE_MAX_MEMBERS_PER_RESPONSE: '3' });
+        try {
+          const ids: string[] = [];
+          for (let i = 0; i < 4; i++) {
+            ids.push(
+              (
+                (await small.scim('POST', 'Users', oktaUser(`limit${i}@example.com`))).json() as {
+                  id: string;
+                }
+              ).id,
+            );
+          }
+          const created = await small.scim('POST', 'Groups', {
+            displayName: 'Big',
+            members: ids.map((value) => ({ value })),
+          });
+          // The write is done: its response leaves the members out rather than fail.
+          expect(created.statusCode).toBe(201);
+          const group = created.json() as { id: string };
+          expect(group).not.toHaveProperty('members');
+          const full = await small.scim('GET', `Groups/${group.id}`);
+          expect(full.statusCode).toBe(400);
+          expect(json(full)).toMatchObject({ status: '400', scimType: 'tooMany' });
+          expect(String(json(full).detail)).toContain('excludedAttributes=members');
+          const lean = await small.scim('GET', `Groups/${group.id}?excludedAttributes=members`);
+          expect(lean.statusCode).toBe(200);
+        } finally {
+          await small.close();
+        }
+      });
+    });
+
     describe('routing and discovery', () => {
       it('answers unknown SCIM paths with a SCIM 404', async () => {
         const response = await t.scim('GET', 'Widgets');

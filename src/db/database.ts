@@ -81,6 +81,11 @@ function openSqlite(dataDir: string, log: KyselyConfig['log']): DatabaseHandle {
   database.pragma('foreign_keys = ON');
   // The CLI and the server may write at once: wait for the other's transaction, don't fail.
   database.pragma('busy_timeout = 5000');
+  // SQLite's own lower() folds ASCII only; filters compare case-insensitively with lower() on
+  // both sides, so fold the whole of Unicode as PostgreSQL (and JavaScript) do.
+  database.function('lower', { deterministic: true }, (value: unknown) =>
+    typeof value === 'string' ? value.toLowerCase() : value,
+  );
   const db = new Kysely<Database>({
     dialect: new SqliteDialect({ database: withStatementCache(database) }),
     ...(log ? { log } : {}),

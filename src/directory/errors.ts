@@ -10,7 +10,8 @@ export type DirectoryErrorCode =
   | 'unknown_members'
   | 'invalid_member'
   | 'membership_cycle'
-  | 'read_only';
+  | 'read_only'
+  | 'too_many';
 
 export class DirectoryError extends Error {
   override name = 'DirectoryError';

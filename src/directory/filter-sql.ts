@@ -36,7 +36,7 @@ interface Operand {
 
 /** A multi-valued attribute: each element is a row of a side table or of a JSON array. */
 interface Collection {
-  /** `EXISTS (SELECT 1 FROM ... WHERE <correlation> AND <condition>)`. */
+  /** True when some element meets `condition` (`EXISTS (...)`, or `id IN (SELECT ...)`). */
   exists(condition: Sql | undefined): Sql;
   /** The element's sub-attribute, for comparisons inside the EXISTS. */
   operand(sub: string, path: AttrPath): Operand;
@@ -79,7 +79,7 @@ class Compiler {
       case 'or':
         return sql`(${this.compile(filter.left)} OR ${this.compile(filter.right)})`;
       case 'not':
-        // Every leaf is COALESCEd to false, so NOT never meets a NULL (an absent attribute).
+        // No leaf is ever NULL (absent attributes compare false), so NOT never meets a NULL.
         return sql`(NOT ${this.compile(filter.filter)})`;
       case 'present':
       case 'compare':
@@ -400,25 +400,17 @@ class Compiler {
     return resolved?.attribute.subAttributes?.[0]?.name ?? 'value';
   }
 
+  /**
+   * `expr op value`, never NULL (`value` never is): `expr = value AND expr IS NOT NULL` rather
+   * than coalesce(), which would hide `expr = value` from the planner and with it the column's
+   * index (`userName eq`, `externalId eq`, `meta.lastModified gt` are the common filters).
+   */
   private ordered(expr: Sql, op: CompareOperator, value: Sql | string | number): Sql {
-    const f = this.bool(false);
-    switch (op) {
-      case 'eq':
-        return sql`coalesce(${expr} = ${value}, ${f})`;
-      case 'ne':
-        // An absent attribute is "not equal" to any value.
-        return sql`coalesce(${expr} <> ${value}, ${this.bool(true)})`;
-      case 'gt':
-        return sql`coalesce(${expr} > ${value}, ${f})`;
-      case 'ge':
-        return sql`coalesce(${expr} >= ${value}, ${f})`;
-      case 'lt':
-        return sql`coalesce(${expr} < ${value}, ${f})`;
-      case 'le':
-        return sql`coalesce(${expr} <= ${value}, ${f})`;
-      default:
-        throw invalidFilter(`"${op}" applies to strings only.`);
-    }
+    const symbol = { eq: '=', gt: '>', ge: '>=', lt: '<', le: '<=' }[op as string];
+    // An absent attribute is "not equal" to any value.
+    if (op === 'ne') return sql`(${expr} <> ${value} OR ${expr} IS NULL)`;
+    if (!symbol) throw invalidFilter(`"${op}" applies to strings only.`);
+    return sql`(${expr} ${sql.raw(symbol)} ${value} AND ${expr} IS NOT NULL)`;
   }
 
   private bool(value: boolean): Sql {
@@ -592,7 +584,8 @@ class Compiler {
     return {
       defaultSub: 'value',
       exists: (condition) =>
-        sql`EXISTS (SELECT 1 FROM user_emails e WHERE e.user_id = users.id${condition ? sql` AND ${condition}` : sql``})`,
+        // IN rather than a correlated EXISTS: SQLite then starts from the index on value_lc.
+        sql`users.id IN (SELECT e.user_id FROM user_emails e${condition ? sql` WHERE ${condition}` : sql``})`,
       operand: (sub, path) => {
         switch (sub.toLowerCase()) {
           case 'value':
@@ -614,7 +607,7 @@ class Compiler {
     return {
       defaultSub: 'value',
       exists: (condition) =>
-        sql`EXISTS (SELECT 1 FROM memberships m WHERE m.group_id = groups.id${condition ? sql` AND ${condition}` : sql``})`,
+        sql`groups.id IN (SELECT m.group_id FROM memberships m${condition ? sql` WHERE ${condition}` : sql``})`,
       operand: (sub, path) => {
         switch (sub.toLowerCase()) {
           case 'value':

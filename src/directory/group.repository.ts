@@ -5,6 +5,7 @@ import type { Db, Dialect } from '../db/database.ts';
 import type { GroupRow, MemberType, Origin } from '../db/tables.ts';
 import { groupResourceType } from '../scim/schema.ts';
 import { chunks } from './context.ts';
+import { DirectoryError } from './errors.ts';
 import { compileFilter } from './filter-sql.ts';
 import type { ListQuery, ListShortcuts, Page } from './listing.ts';
 import { sortExpression } from './listing.ts';
@@ -111,10 +112,12 @@ export async function listGroupRows(
 export async function membersOfGroups(
   db: Db,
   groupIds: readonly string[],
+  limit = Number.POSITIVE_INFINITY,
 ): Promise<Map<string, Member[]>> {
   const result = new Map<string, Member[]>();
+  let read = 0;
   for (const ids of chunks(groupIds)) {
-    const rows = await db
+    let query = db
       .selectFrom('memberships as m')
       .leftJoin('users as u', (join) =>
         join.onRef('u.id', '=', 'm.member_id').on('m.member_type', '=', 'User'),
@@ -133,8 +136,16 @@ export async function membersOfGroups(
       ])
       .where('m.group_id', 'in', ids)
       .orderBy('m.group_id')
-      .orderBy('m.member_id')
-      .execute();
+      .orderBy('m.member_id');
+    if (Number.isFinite(limit)) query = query.limit(limit - read + 1);
+    const rows = await query.execute();
+    read += rows.length;
+    if (read > limit) {
+      throw new DirectoryError(
+        'too_many',
+        `These groups have more than ${limit} members in all; ask with excludedAttributes=members (or fewer groups per page).`,
+      );
+    }
     for (const row of rows) {
       const list = result.get(row.group_id) ?? [];
       list.push({

@@ -228,11 +228,13 @@ export async function listGroups(
   return { total: page.total, items: page.items.map(toGroup) };
 }
 
+/** The members of groups; more than `limit` in all is a `too_many` error. */
 export async function membersOf(
   context: Pick<DirectoryContext, 'db'>,
   groupIds: readonly string[],
+  limit?: number,
 ) {
-  return membersOfGroups(context.db, groupIds);
+  return membersOfGroups(context.db, groupIds, limit);
 }
 
 /** The memberships a connection's replace may touch; a local operator's touches all. */

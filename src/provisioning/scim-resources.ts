@@ -39,6 +39,8 @@ export interface Projection {
 export interface ScimContext extends DirectoryContext {
   /** `https://host/scim/v2`: for `meta.location` and `$ref`. */
   readonly baseUrl: string;
+  /** Most group members one response lists; beyond it the request is 400 tooMany. */
+  readonly maxMembersPerResponse?: number;
 }
 
 /** A resource as the HTTP layer needs it: its representation and its ETag. */
@@ -215,6 +217,7 @@ export const scimGroups: ScimResourceKind<Group> = {
       ? await membersOf(
           context,
           groups.map((g) => g.id),
+          context.maxMembersPerResponse,
         )
       : undefined;
     return groups.map((group) => {

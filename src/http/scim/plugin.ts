@@ -29,12 +29,14 @@ import type { Filter } from '../../scim/filter-ast.ts';
 import { parseAttributeList } from '../../scim/resource.ts';
 import { SCHEMA } from '../../scim/schema.ts';
 import { toScimError } from './errors.ts';
+import { DirectoryError } from '../../directory/errors.ts';
 
 export interface ScimPluginOptions {
   readonly database: DatabaseHandle;
   readonly publicUrl: string;
   readonly maxPageSize: number;
   readonly maxBodyBytes: number;
+  readonly maxMembersPerResponse: number;
 }
 
 const CONTENT_TYPE = 'application/scim+json; charset=utf-8';
@@ -220,21 +222,20 @@ export async function scimPlugin(app: FastifyInstance, options: ScimPluginOption
       dialect: database.dialect,
       actor: { kind: 'connection', connectionId: connection.connectionId, name: connection.name },
       baseUrl,
+      maxMembersPerResponse: options.maxMembersPerResponse,
     };
   };
 
   // ---- discovery (public) --------------------------------------------------------------------
   const publicRoute = { config: { public: true } };
   app.get('/ServiceProviderConfig', publicRoute, async (_request, reply) =>
-    reply
-      .type(CONTENT_TYPE)
-      .send(
-        serviceProviderConfig({
-          baseUrl,
-          maxResults: maxPageSize,
-          maxPayloadSize: options.maxBodyBytes,
-        }),
-      ),
+    reply.type(CONTENT_TYPE).send(
+      serviceProviderConfig({
+        baseUrl,
+        maxResults: maxPageSize,
+        maxPayloadSize: options.maxBodyBytes,
+      }),
+    ),
   );
   app.get('/ResourceTypes', publicRoute, async (_request, reply) => {
     const resources = resourceTypes.map((r) => resourceTypeDocument(r, baseUrl));
@@ -349,6 +350,20 @@ function registerResource<T extends { id: string; version: number }>(
     projectionOf(single(request.query, 'attributes'), single(request.query, 'excludedAttributes'));
   const ifMatch = (request: FastifyRequest) => request.headers['if-match'];
 
+  /**
+   * The response to a write that succeeded. It cannot fail on the member limit (the write is
+   * done): a group with more members than one response may list is returned without them.
+   */
+  const renderWritten = async (context: ScimContext, item: T, wanted: Projection) => {
+    try {
+      return (await kind.render(context, [item], wanted))[0]!;
+    } catch (error) {
+      if (!(error instanceof DirectoryError && error.code === 'too_many')) throw error;
+      const excludedAttributes = [...(wanted.excludedAttributes ?? []), 'members'];
+      return (await kind.render(context, [item], { ...wanted, excludedAttributes }))[0]!;
+    }
+  };
+
   const list = async (reply: FastifyReply, context: ScimContext, search: Search) => {
     const page = await kind.list(context, search.query);
     const rendered = await kind.render(context, page.items, search.projection);
@@ -391,10 +406,10 @@ function registerResource<T extends { id: string; version: number }>(
   app.post<{ Querystring: Query }>(endpoint, async (request, reply) => {
     const context = contextOf(request);
     const item = await kind.create(context, request.body);
-    const [rendered] = await kind.render(context, [item], projection(request));
+    const rendered = await renderWritten(context, item, projection(request));
     return sendResource(
       reply.header('Location', `${context.baseUrl}${endpoint}/${item.id}`),
-      rendered!,
+      rendered,
       201,
     );
   });
@@ -402,8 +417,8 @@ function registerResource<T extends { id: string; version: number }>(
   app.put(`${endpoint}/:id`, async (request: IdRequest, reply) => {
     const context = contextOf(request);
     const item = await kind.replace(context, request.params.id, request.body, ifMatch(request));
-    const [rendered] = await kind.render(context, [item], projection(request));
-    return sendResource(reply, rendered!);
+    const rendered = await renderWritten(context, item, projection(request));
+    return sendResource(reply, rendered);
   });
 
   app.patch(`${endpoint}/:id`, async (request: IdRequest, reply) => {
@@ -420,8 +435,7 @@ function registerResource<T extends { id: string; version: number }>(
     if (membersChanged && !wanted.attributes && !wanted.excludedAttributes) {
       return reply.code(204).header('ETag', `W/"${item.version}"`).send();
     }
-    const [rendered] = await kind.render(context, [item], wanted);
-    return sendResource(reply, rendered!);
+    return sendResource(reply, await renderWritten(context, item, wanted));
   });
 
   app.delete(`${endpoint}/:id`, async (request: IdRequest, reply) => {
