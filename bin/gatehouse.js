@@ -19,7 +19,9 @@ function newestSource(dir) {
 
 function builtIsFresh() {
   try {
-    return fs.statSync(path.join(root, 'dist/.built')).mtimeMs >= newestSource(path.join(root, 'src'));
+    return (
+      fs.statSync(path.join(root, 'dist/.built')).mtimeMs >= newestSource(path.join(root, 'src'))
+    );
   } catch {
     return false;
   }
