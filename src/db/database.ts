@@ -79,6 +79,9 @@ function openSqlite(dataDir: string, log: KyselyConfig['log']): DatabaseHandle {
   // may roll back the last transactions (https://www.sqlite.org/pragma.html#pragma_synchronous).
   database.pragma('synchronous = NORMAL');
   database.pragma('foreign_keys = ON');
+  // Sorting, grouping and UNION use temporary b-trees; in a file (the default) each query that
+  // needs one opens and deletes a temporary file: 150 µs for the user-groups query instead of 8.
+  database.pragma('temp_store = MEMORY');
   // The CLI and the server may write at once: wait for the other's transaction, don't fail.
   database.pragma('busy_timeout = 5000');
   // SQLite's own lower() folds ASCII only; filters compare case-insensitively with lower() on

@@ -1,0 +1,314 @@
+/**
+ * The workloads, modelled on what Okta and Entra ID send: provisioning (GET by userName, then
+ * POST), lookups by userName, paging through every user, single-member changes to big groups,
+ * and the bare-Fastify ceiling.
+ */
+import { median, percentile, runLoad } from './load.ts';
+import type { Client, LoadResult } from './load.ts';
+import type { CpuProbe } from './processes.ts';
+import { userBody, userNameOf } from './seed.ts';
+
+const PATCH_OP = 'urn:ietf:params:scim:api:messages:2.0:PatchOp';
+const GROUP_SCHEMA = 'urn:ietf:params:scim:schemas:core:2.0:Group';
+
+export interface Bounds {
+  readonly maxOps: number;
+  readonly maxSeconds: number;
+}
+
+/** A small deterministic PRNG (mulberry32), so every run looks up the same users. */
+export function random(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+const filterPath = (userName: string, extra = '') =>
+  `/scim/v2/Users?filter=${encodeURIComponent(`userName eq "${userName}"`)}${extra}`;
+
+/** How many users the server holds (`totalResults` of `count=0`). */
+export async function userCount(client: Client): Promise<number> {
+  const { text } = await client.expect(200, 'GET', '/scim/v2/Users?count=0');
+  return (JSON.parse(text) as { totalResults: number }).totalResults;
+}
+
+/** The ceiling: GET /ping on the bare Fastify server. */
+export async function ceiling(
+  client: Client,
+  probe: CpuProbe,
+  concurrency: number,
+  warmup: Bounds,
+  bounds: Bounds,
+) {
+  const op = async () => {
+    await client.expect(200, 'GET', '/ping');
+  };
+  await runLoad(client, probe, { concurrency, ...warmup, op });
+  return runLoad(client, probe, { concurrency, ...bounds, op });
+}
+
+/**
+ * Okta's create: `GET /Users?filter=userName eq "u"&startIndex=1&count=100` (expecting no match),
+ * then `POST /Users`. One operation is both requests; the rate is users created per second.
+ */
+export async function provisioning(
+  client: Client,
+  probe: CpuProbe,
+  options: { concurrency: number; family: string; users: number; maxSeconds: number },
+): Promise<LoadResult> {
+  return runLoad(client, probe, {
+    concurrency: options.concurrency,
+    maxOps: options.users,
+    maxSeconds: options.maxSeconds,
+    op: async (i) => {
+      const body = userBody(options.family, i);
+      const found = await client.expect(
+        200,
+        'GET',
+        filterPath(String(body.userName), '&startIndex=1&count=100'),
+      );
+      if (!found.text.includes('"totalResults":0'))
+        throw new Error(`${String(body.userName)} exists already`);
+      await client.expect(201, 'POST', '/scim/v2/Users', body);
+    },
+  });
+}
+
+/** Entra ID's and Okta's lookup: `GET /Users?filter=userName eq "u"` of a random seeded user. */
+export async function lookups(
+  client: Client,
+  probe: CpuProbe,
+  options: { concurrency: number; seeded: number; warmup: Bounds; bounds: Bounds; seed: number },
+): Promise<LoadResult> {
+  const next = random(options.seed);
+  const op = async () => {
+    const userName = userNameOf('seed', Math.floor(next() * options.seeded));
+    const { text } = await client.expect(200, 'GET', filterPath(userName));
+    if (!text.includes('"totalResults":1'))
+      throw new Error(`lookup of ${userName}: ${text.slice(0, 200)}`);
+  };
+  await runLoad(client, probe, { concurrency: options.concurrency, ...options.warmup, op });
+  return runLoad(client, probe, { concurrency: options.concurrency, ...options.bounds, op });
+}
+
+export interface PagingResult {
+  readonly totalResults: number;
+  readonly pages: number;
+  readonly usersSeen: number;
+  /** Distinct ids seen (checked up to 200,000 users): equals usersSeen when paging is stable. */
+  readonly distinctIds: number | null;
+  readonly complete: boolean;
+  readonly seconds: number;
+  readonly pageP50Ms: number;
+  readonly pageP99Ms: number;
+  readonly serverCpuMsPerPage: number;
+  readonly dbCpuMsPerPage?: number;
+  /** Median of `repeats` requests of the first page and of the last page (after the walk). */
+  readonly firstPageMs: number;
+  readonly lastPageMs: number;
+  readonly lastStartIndex: number;
+  readonly repeats: number;
+  /** Medians of the walk's own first five and last five pages. */
+  readonly walkFirstPagesMs: number;
+  readonly walkLastPagesMs: number | null;
+  /**
+   * Median of `repeats` requests of a page ending at the end of the list but starting one row
+   * before the last page (startIndex lastStartIndex - 1), which no walk has gone through: what
+   * an arbitrary deep page costs when nothing is remembered from an earlier page.
+   */
+  readonly jumpToEndMs: number;
+}
+
+/** Walks every user with `count=100` (startIndex 1, 101, ...), one page after the other, as IdPs do. */
+export async function paging(
+  client: Client,
+  probe: CpuProbe,
+  options: { maxSeconds: number; repeats: number },
+): Promise<PagingResult> {
+  const pageSize = 100;
+  const latencies: number[] = [];
+  const ids = new Set<string>();
+  let usersSeen = 0;
+  let total = Infinity;
+  let startIndex = 1;
+  const before = await probe.sample();
+  const t0 = performance.now();
+  const deadline = t0 + options.maxSeconds * 1000;
+  let maxPages = Infinity;
+  while (startIndex <= total && latencies.length < maxPages && performance.now() < deadline) {
+    const begin = performance.now();
+    const { text } = await client.expect(
+      200,
+      'GET',
+      `/scim/v2/Users?startIndex=${startIndex}&count=${pageSize}`,
+    );
+    latencies.push(performance.now() - begin);
+    const page = JSON.parse(text) as {
+      totalResults: number;
+      itemsPerPage: number;
+      Resources?: { id: string }[];
+    };
+    if (total === Infinity) {
+      total = page.totalResults;
+      maxPages = Math.ceil(total / pageSize) + 1;
+    }
+    const resources = page.Resources ?? [];
+    usersSeen += resources.length;
+    if (total <= 200_000) for (const r of resources) ids.add(r.id);
+    if (resources.length === 0) break;
+    startIndex += pageSize;
+  }
+  const seconds = (performance.now() - t0) / 1000;
+  const after = await probe.sample();
+  const pages = latencies.length;
+
+  const lastStartIndex = Math.max(1, Math.floor((total - 1) / pageSize) * pageSize + 1);
+  const jumpStartIndex = Math.max(2, lastStartIndex - 1);
+  const first: number[] = [];
+  const last: number[] = [];
+  const jump: number[] = [];
+  for (let r = 0; r < options.repeats; r++) {
+    for (const [list, index] of [
+      [first, 1],
+      [last, lastStartIndex],
+      [jump, jumpStartIndex],
+    ] as const) {
+      const begin = performance.now();
+      await client.expect(200, 'GET', `/scim/v2/Users?startIndex=${index}&count=${pageSize}`);
+      list.push(performance.now() - begin);
+    }
+  }
+  const sorted = Float64Array.from(latencies).sort();
+  return {
+    totalResults: total,
+    pages,
+    usersSeen,
+    distinctIds: total <= 200_000 ? ids.size : null,
+    complete: usersSeen >= total,
+    seconds,
+    pageP50Ms: percentile(sorted, 0.5),
+    pageP99Ms: percentile(sorted, 0.99),
+    serverCpuMsPerPage: probe.serverDelta(before, after) / pages,
+    ...(after.db ? { dbCpuMsPerPage: probe.dbDelta(before, after)! / pages } : {}),
+    firstPageMs: median(first),
+    lastPageMs: median(last),
+    lastStartIndex,
+    repeats: options.repeats,
+    walkFirstPagesMs: median(latencies.slice(0, 5)),
+    walkLastPagesMs: usersSeen >= total ? median(latencies.slice(-5)) : null,
+    jumpToEndMs: median(jump),
+  };
+}
+
+export interface GroupResult {
+  readonly members: number;
+  /** Seeding the membership: PATCH add with 1,000 members per request. */
+  readonly seedSeconds: number;
+  readonly seedRequests: number;
+  readonly add: LoadResult;
+  readonly remove: LoadResult;
+  readonly get: LoadResult;
+}
+
+/**
+ * One group of `members` users; then, one request at a time (a group's writes serialise on it),
+ * single-member `add` PATCHes of users not in it, `remove` PATCHes (`members[value eq "id"]`) of
+ * the same users, and `GET /Groups/{id}?excludedAttributes=members`.
+ */
+export async function bigGroup(
+  client: Client,
+  probe: CpuProbe,
+  options: {
+    members: number;
+    userIds: readonly string[];
+    patches: number;
+    gets: number;
+    maxSeconds: number;
+  },
+): Promise<GroupResult> {
+  const { members, userIds, patches } = options;
+  if (userIds.length < members + patches) {
+    throw new Error(
+      `a group of ${members} needs ${members + patches} users; ${userIds.length} were seeded`,
+    );
+  }
+  const created = await client.expect(201, 'POST', '/scim/v2/Groups', {
+    schemas: [GROUP_SCHEMA],
+    displayName: `bench group of ${members}`,
+  });
+  const groupId = (JSON.parse(created.text) as { id: string }).id;
+  const path = `/scim/v2/Groups/${groupId}`;
+
+  const t0 = performance.now();
+  let seedRequests = 0;
+  for (let start = 0; start < members; start += 1000) {
+    const value = userIds
+      .slice(start, Math.min(members, start + 1000))
+      .map((id) => ({ value: id }));
+    await client.expect([200, 204], 'PATCH', path, {
+      schemas: [PATCH_OP],
+      Operations: [{ op: 'add', path: 'members', value }],
+    });
+    seedRequests++;
+  }
+  const seedSeconds = (performance.now() - t0) / 1000;
+
+  // Users from the end of the seeded list: in no bench group.
+  const outsiders = userIds.slice(userIds.length - patches);
+  const sequential = { concurrency: 1, maxOps: patches, maxSeconds: options.maxSeconds };
+  const add = await runLoad(client, probe, {
+    ...sequential,
+    op: async (i) => {
+      await client.expect([200, 204], 'PATCH', path, {
+        schemas: [PATCH_OP],
+        Operations: [{ op: 'add', path: 'members', value: [{ value: outsiders[i]! }] }],
+      });
+    },
+  });
+  const remove = await runLoad(client, probe, {
+    ...sequential,
+    op: async (i) => {
+      await client.expect([200, 204], 'PATCH', path, {
+        schemas: [PATCH_OP],
+        Operations: [{ op: 'remove', path: `members[value eq "${outsiders[i]!}"]` }],
+      });
+    },
+  });
+  const get = await runLoad(client, probe, {
+    concurrency: 1,
+    maxOps: options.gets,
+    maxSeconds: options.maxSeconds,
+    op: async () => {
+      const { text } = await client.expect(200, 'GET', `${path}?excludedAttributes=members`);
+      if (text.includes('"members"'))
+        throw new Error('excludedAttributes=members returned members');
+    },
+  });
+  return { members, seedSeconds, seedRequests, add, remove, get };
+}
+
+/** A few single-member PATCHes on a small scratch group, so the first measured group runs warm. */
+export async function warmGroupPaths(
+  client: Client,
+  userIds: readonly string[],
+  patches: number,
+): Promise<void> {
+  const created = await client.expect(201, 'POST', '/scim/v2/Groups', {
+    schemas: [GROUP_SCHEMA],
+    displayName: 'bench warm-up group',
+  });
+  const path = `/scim/v2/Groups/${(JSON.parse(created.text) as { id: string }).id}`;
+  for (const id of userIds.slice(0, patches)) {
+    const add = { op: 'add', path: 'members', value: [{ value: id }] };
+    await client.expect([200, 204], 'PATCH', path, { schemas: [PATCH_OP], Operations: [add] });
+    const remove = { op: 'remove', path: `members[value eq "${id}"]` };
+    await client.expect([200, 204], 'PATCH', path, { schemas: [PATCH_OP], Operations: [remove] });
+    await client.expect(200, 'GET', `${path}?excludedAttributes=members`);
+  }
+  await client.expect(204, 'DELETE', path);
+}
