@@ -1,5 +1,6 @@
-import { sql } from 'kysely';
+import type { Kysely } from 'kysely';
 import type { Db, Dialect } from '../db/database.ts';
+import { sqliteWriterOf } from '../db/sqlite-writer.ts';
 import type { Actor } from './actor.ts';
 import { listCachesOf } from './listing.ts';
 
@@ -18,9 +19,8 @@ export function nowOf(context: Pick<DirectoryContext, 'now'>): string {
 
 /**
  * Runs `work` in one transaction. PostgreSQL rows read with `lock` are locked until commit.
- * SQLite transactions begin IMMEDIATE: they take the write lock first, so a transaction that
- * reads then writes never meets another process's write in between (the CLI beside the
- * server) and fails with SQLITE_BUSY; it waits (busy_timeout) instead.
+ * SQLite writes go through the database's group-commit writer (src/db/sqlite-writer.ts): each
+ * in a savepoint of a transaction shared with the writes queued beside it.
  */
 export async function inTransaction<T>(
   context: Pick<DirectoryContext, 'db' | 'dialect'>,
@@ -29,17 +29,7 @@ export async function inTransaction<T>(
   const result =
     context.dialect === 'postgres'
       ? await context.db.transaction().execute(work)
-      : await context.db.connection().execute(async (connection) => {
-          await sql`begin immediate`.execute(connection);
-          try {
-            const value = await work(connection);
-            await sql`commit`.execute(connection);
-            return value;
-          } catch (error) {
-            await sql`rollback`.execute(connection);
-            throw error;
-          }
-        });
+      : await sqliteWriterOf(context.db as unknown as Kysely<never>).run(work);
   // Totals of lists may have changed.
   listCachesOf(context.db).totals.invalidate();
   return result;

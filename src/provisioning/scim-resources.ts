@@ -23,7 +23,7 @@ import {
   listUsers,
   updateUser,
 } from '../directory/user.service.ts';
-import type { User } from '../directory/user.service.ts';
+import type { User, UserGroup } from '../directory/user.service.ts';
 import { applyPatch, parsePatchRequest } from '../scim/patch.ts';
 import { normalizeResource, projectResource } from '../scim/resource.ts';
 import { groupResourceType, SCHEMA, userResourceType } from '../scim/schema.ts';
@@ -95,7 +95,13 @@ export interface ScimResourceKind<T extends { id: string; version: number }> {
   ): Promise<{ item: T; membersChanged: boolean }>;
   remove(context: ScimContext, id: string, ifMatch?: string): Promise<void>;
   /** Renders several at once: their groups or members are read in one query, and only if wanted. */
-  render(context: ScimContext, items: readonly T[], projection: Projection): Promise<Rendered[]>;
+  render(
+    context: ScimContext,
+    items: readonly T[],
+    projection: Projection,
+    /** `created`: the items were made by this request, so nothing refers to them yet. */
+    options?: { readonly created?: boolean },
+  ): Promise<Rendered[]>;
 }
 
 const opts = (ifMatch: string | undefined) => (ifMatch === undefined ? {} : { ifMatch });
@@ -121,13 +127,16 @@ export const scimUsers: ScimResourceKind<User> = {
     return { item, membersChanged: false };
   },
   remove: (context, id, ifMatch) => deleteUser(context, id, opts(ifMatch)),
-  render: async (context, users, projection) => {
-    const groups = returns(projection, 'groups')
-      ? await groupsOf(
-          context,
-          users.map((u) => u.id),
-        )
-      : undefined;
+  render: async (context, users, projection, options = {}) => {
+    // A user made by this very request is in no group: no need to ask.
+    const groups = options.created
+      ? new Map<string, UserGroup[]>()
+      : returns(projection, 'groups')
+        ? await groupsOf(
+            context,
+            users.map((u) => u.id),
+          )
+        : undefined;
     return users.map((user) => {
       const location = `${context.baseUrl}/Users/${user.id}`;
       const { userName, externalId, ...rest } = user.data;

@@ -354,9 +354,14 @@ function registerResource<T extends { id: string; version: number }>(
    * The response to a write that succeeded. It cannot fail on the member limit (the write is
    * done): a group with more members than one response may list is returned without them.
    */
-  const renderWritten = async (context: ScimContext, item: T, wanted: Projection) => {
+  const renderWritten = async (
+    context: ScimContext,
+    item: T,
+    wanted: Projection,
+    options: { created?: boolean } = {},
+  ) => {
     try {
-      return (await kind.render(context, [item], wanted))[0]!;
+      return (await kind.render(context, [item], wanted, options))[0]!;
     } catch (error) {
       if (!(error instanceof DirectoryError && error.code === 'too_many')) throw error;
       const excludedAttributes = [...(wanted.excludedAttributes ?? []), 'members'];
@@ -406,7 +411,7 @@ function registerResource<T extends { id: string; version: number }>(
   app.post<{ Querystring: Query }>(endpoint, async (request, reply) => {
     const context = contextOf(request);
     const item = await kind.create(context, request.body);
-    const rendered = await renderWritten(context, item, projection(request));
+    const rendered = await renderWritten(context, item, projection(request), { created: true });
     return sendResource(
       reply.header('Location', `${context.baseUrl}${endpoint}/${item.id}`),
       rendered,

@@ -1,0 +1,90 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { sql } from 'kysely';
+import type { Kysely } from 'kysely';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openDatabase } from './database.ts';
+import type { DatabaseHandle } from './database.ts';
+import type { Database } from './tables.ts';
+import { SqliteWriter } from './sqlite-writer.ts';
+
+describe('SqliteWriter (group commit)', () => {
+  let dir: string;
+  let handle: DatabaseHandle;
+  let statements: string[];
+
+  beforeAll(async () => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'gatehouse-writer-'));
+    statements = [];
+    handle = await openDatabase({
+      dataDir: dir,
+      databaseUrl: undefined,
+      onQuery: (s) => statements.push(s),
+    });
+  });
+  afterAll(async () => {
+    await handle.close();
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  const insert = (writer: SqliteWriter, id: string, fail = false) =>
+    writer.run(async (trx: Kysely<Database>) => {
+      await trx
+        .insertInto('connections')
+        .values({
+          id,
+          name: id,
+          name_lc: id,
+          created_at: '2026-01-01T00:00:00.000Z',
+          last_used_at: null,
+        })
+        .execute();
+      if (fail) throw new Error(`refused ${id}`);
+      return id;
+    });
+
+  it('commits queued writes together, rolling back only the one that failed', async () => {
+    const writer = new SqliteWriter(handle.db as unknown as Kysely<never>);
+    statements.length = 0;
+    const results = await Promise.allSettled([
+      insert(writer, 'a'),
+      insert(writer, 'b'),
+      insert(writer, 'c', true),
+      insert(writer, 'd'),
+    ]);
+    expect(results.map((r) => r.status)).toEqual([
+      'fulfilled',
+      'fulfilled',
+      'rejected',
+      'fulfilled',
+    ]);
+    expect((results[2] as PromiseRejectedResult).reason).toEqual(new Error('refused c'));
+    const rows = await handle.db.selectFrom('connections').select('id').orderBy('id').execute();
+    expect(rows.map((r) => r.id)).toEqual(['a', 'b', 'd']);
+    // The first write ran alone; the three queued behind it shared one transaction.
+    expect(statements.filter((s) => s === 'begin immediate')).toHaveLength(2);
+    expect(statements.filter((s) => s === 'commit')).toHaveLength(2);
+  });
+
+  it('fails a write that breaks the transaction, and keeps working', async () => {
+    const writer = new SqliteWriter(handle.db as unknown as Kysely<never>);
+    const results = await Promise.allSettled([
+      insert(writer, 'e'),
+      writer.run(async (trx) => {
+        // Ends the transaction under the writer: its commit then fails.
+        await sql`commit`.execute(trx);
+        return 'x';
+      }),
+    ]);
+    expect(results[0]!.status).toBe('fulfilled');
+    expect(results[1]!.status).toBe('rejected');
+    expect(await insert(writer, 'f')).toBe('f');
+    const rows = await handle.db
+      .selectFrom('connections')
+      .select('id')
+      .where('id', 'in', ['e', 'f'])
+      .execute();
+    expect(rows).toHaveLength(2);
+  });
+});
