@@ -4,7 +4,8 @@
  * feed): committing each create alone writes the same index pages again and again. Writes that
  * arrive while another is running are queued and run together in one SQLite transaction, each
  * in a SAVEPOINT of its own, so one that fails is rolled back alone and the rest commit. Each
- * caller hears of its result only after the commit. A write that finds no queue runs at once.
+ * caller hears of its result only after the commit. A write that finds the writer idle starts
+ * it on the next turn of the event loop.
  *
  * Measured on this project's create path: 336 µs of CPU per user committed alone, 141 µs in
  * groups of 16.
@@ -34,12 +35,16 @@ export class SqliteWriter {
         resolve: resolve as (value: unknown) => void,
         reject,
       });
-      if (!this.draining) void this.drain();
+      if (!this.draining) {
+        this.draining = true;
+        // Start on the next turn of the event loop, so that the writes of every request read
+        // in this turn join the batch.
+        setImmediate(() => void this.drain());
+      }
     });
   }
 
   private async drain(): Promise<void> {
-    this.draining = true;
     try {
       while (this.queue.length > 0) {
         await this.commit(this.queue.splice(0, MAX_BATCH));
