@@ -26,8 +26,8 @@ export interface ListQuery {
 export interface ListShortcuts {
   /** Resume after this id (default order) instead of skipping `offset` rows. */
   readonly afterId?: string;
-  /** The total is known already: do not count. */
-  readonly knownTotal?: number;
+  /** A total counted moments ago, if there is one: asked only when the page needs a count. */
+  readonly recentTotal?: () => number | undefined;
 }
 
 export interface Page<T> {
@@ -195,18 +195,25 @@ export async function listWithCaches<T extends { id: string }>(
   run: (shortcuts: ListShortcuts) => Promise<Page<T>>,
 ): Promise<Page<T>> {
   const { resume, totals } = listCachesOf(db);
-  const signature = signatureOf(resource, query);
-  const knownTotal = query.skipTotal ? undefined : totals.find(signature);
+  // The query's signature is computed only when a cache is consulted: a lookup that fits in
+  // one page (userName eq "...") needs neither.
+  let memo: string | undefined;
+  const signature = () => (memo ??= signatureOf(resource, query));
   const afterId =
-    !query.sortBy && query.offset > 0 ? resume.find(signature, query.offset) : undefined;
+    !query.sortBy && query.offset > 0 ? resume.find(signature(), query.offset) : undefined;
+  let counted = false;
   const page = await run({
     ...(afterId !== undefined ? { afterId } : {}),
-    ...(knownTotal !== undefined ? { knownTotal } : {}),
+    recentTotal: () => {
+      const total = totals.find(signature());
+      counted = total === undefined;
+      return total;
+    },
   });
-  if (!query.skipTotal && knownTotal === undefined) totals.remember(signature, page.total);
+  if (counted && !query.skipTotal) totals.remember(signature(), page.total);
   const last = page.items.at(-1);
   if (!query.sortBy && last && page.items.length === query.limit) {
-    resume.remember(signature, query.offset + query.limit, last.id);
+    resume.remember(signature(), query.offset + query.limit, last.id);
   }
   return page;
 }

@@ -125,7 +125,7 @@ export async function listUserRows(
   const count = async () =>
     query.skipTotal
       ? -1
-      : (shortcuts.knownTotal ??
+      : (shortcuts.recentTotal?.() ??
         Number((await base.select((eb) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow()).n));
   if (query.limit === 0) return { total: await count(), items: [] };
   let page = base.selectAll();

@@ -208,13 +208,6 @@ export async function scimPlugin(app: FastifyInstance, options: ScimPluginOption
     request.scimConnection = connection;
   });
 
-  app.addHook('onSend', async (_request, reply, payload) => {
-    if (reply.getHeader('content-type')?.toString().startsWith('application/json')) {
-      reply.type(CONTENT_TYPE);
-    }
-    return payload;
-  });
-
   const contextOf = (request: FastifyRequest): ScimContext => {
     const connection = request.scimConnection!;
     return {
