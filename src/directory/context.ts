@@ -2,6 +2,7 @@ import type { Kysely } from 'kysely';
 import type { Db, Dialect } from '../db/database.ts';
 import { sqliteWriterOf } from '../db/sqlite-writer.ts';
 import type { Actor } from './actor.ts';
+import { DirectoryError } from './errors.ts';
 import { listCachesOf } from './listing.ts';
 
 /** What a directory operation runs with: the database, its dialect and who is acting. */
@@ -49,6 +50,21 @@ export function isUniqueViolation(error: unknown): boolean {
 /** ETag check for If-Match (RFC 7232 §3.1, RFC 7644 §3.14): `*` or one of the listed tags. */
 export function etagOf(version: number): string {
   return `W/"${version}"`;
+}
+
+/** Throws `precondition_failed` when an If-Match header does not match the current version. */
+export function checkIfMatch(
+  resource: 'User' | 'Group',
+  id: string,
+  version: number,
+  ifMatch: string | undefined,
+): void {
+  if (ifMatch !== undefined && !matchesEtag(ifMatch, version)) {
+    throw new DirectoryError(
+      'precondition_failed',
+      `${resource} ${id} has changed: its version is ${etagOf(version)}.`,
+    );
+  }
 }
 
 export function matchesEtag(header: string, version: number): boolean {

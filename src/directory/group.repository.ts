@@ -6,9 +6,8 @@ import type { GroupRow, MemberType, Origin } from '../db/tables.ts';
 import { groupResourceType } from '../scim/schema.ts';
 import { chunks } from './context.ts';
 import { DirectoryError } from './errors.ts';
-import { compileFilter } from './filter-sql.ts';
 import type { ListQuery, ListShortcuts, Page } from './listing.ts';
-import { sortExpression } from './listing.ts';
+import { listRows } from './listing.ts';
 import { parseData } from './user.repository.ts';
 
 export interface Group {
@@ -80,32 +79,7 @@ export async function listGroupRows(
   query: ListQuery,
   shortcuts: ListShortcuts = {},
 ): Promise<Page<GroupRow>> {
-  const where = query.filter
-    ? compileFilter(query.filter, { resourceType: groupResourceType, dialect })
-    : undefined;
-  let base = db.selectFrom('groups');
-  if (where) base = base.where(where);
-  const count = async () =>
-    query.skipTotal
-      ? -1
-      : (shortcuts.recentTotal?.() ??
-        Number((await base.select((eb) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow()).n));
-  if (query.limit === 0) return { total: await count(), items: [] };
-  let page = base.selectAll();
-  const desc = query.sortOrder === 'descending';
-  if (query.sortBy) {
-    const key = sortExpression(groupResourceType, dialect, query.sortBy);
-    page = page.orderBy(sql`(${key} IS NULL)`).orderBy(key, desc ? 'desc' : 'asc');
-  }
-  page = page.orderBy('groups.id', desc && query.sortBy ? 'desc' : 'asc');
-  page = shortcuts.afterId
-    ? page.where('groups.id', '>', shortcuts.afterId)
-    : page.offset(query.offset);
-  const items = await page.limit(query.limit).execute();
-  // A page that is not full holds the end of the list: the total needs no count.
-  const atEnd = items.length < query.limit && (items.length > 0 || query.offset === 0);
-  const total = atEnd && !query.skipTotal ? query.offset + items.length : await count();
-  return { total, items };
+  return listRows<GroupRow>(db, dialect, groupResourceType, query, shortcuts);
 }
 
 /** The members of groups, with the name to display, in one query per chunk of groups. */

@@ -11,7 +11,7 @@ import { uuidv7 } from '../lib/ids.ts';
 import type { Filter } from '../scim/filter-ast.ts';
 import { connectionIdOf, describeActor, originOf } from './actor.ts';
 import type { DirectoryContext } from './context.ts';
-import { inTransaction, isUniqueViolation, matchesEtag, nowOf } from './context.ts';
+import { checkIfMatch, inTransaction, isUniqueViolation, nowOf } from './context.ts';
 import { DirectoryError, notFound } from './errors.ts';
 import { compileMemberCondition } from './filter-sql.ts';
 import {
@@ -143,12 +143,7 @@ export async function updateGroup(
       const row = await findGroupRow(trx, context.dialect, id, true);
       if (!row) throw notFound('Group', id);
       const current = toGroup(row);
-      if (options.ifMatch !== undefined && !matchesEtag(options.ifMatch, current.version)) {
-        throw new DirectoryError(
-          'precondition_failed',
-          `Group ${id} has changed: its version is W/"${current.version}".`,
-        );
-      }
+      checkIfMatch('Group', id, current.version, options.ifMatch);
       const { data, members = [] } = change(current);
       const events: ChangeEvent[] = [];
       const changed = changedKeys(current.data, data);
@@ -191,12 +186,7 @@ export async function deleteGroup(
   await inTransaction(context, async (trx) => {
     const row = await findGroupRow(trx, context.dialect, id, true);
     if (!row) throw notFound('Group', id);
-    if (options.ifMatch !== undefined && !matchesEtag(options.ifMatch, Number(row.version))) {
-      throw new DirectoryError(
-        'precondition_failed',
-        `Group ${id} has changed: its version is W/"${row.version}".`,
-      );
-    }
+    checkIfMatch('Group', id, Number(row.version), options.ifMatch);
     // Its own memberships go with it (ON DELETE CASCADE); its place in other groups goes here,
     // with the change-feed rows that a consumer mirroring memberships needs.
     await lockGroupNesting(trx, context.dialect);

@@ -3,7 +3,8 @@
  */
 import { sql } from 'kysely';
 import type { RawBuilder } from 'kysely';
-import type { Dialect } from '../db/database.ts';
+import type { Db, Dialect } from '../db/database.ts';
+import { compileFilter } from './filter-sql.ts';
 import { invalidValue } from '../scim/errors.ts';
 import type { Filter } from '../scim/filter-ast.ts';
 import { leafOf, resolveAttribute } from '../scim/schema.ts';
@@ -216,4 +217,45 @@ export async function listWithCaches<T extends { id: string }>(
     resume.remember(signature(), query.offset + query.limit, last.id);
   }
   return page;
+}
+
+const TABLES = { User: 'users', Group: 'groups' } as const;
+
+/**
+ * One page of users or groups: the filter compiled to SQL, the order (sortBy, then id, so that
+ * every page is stable), the page by offset or resumed after an id, and the total, counted only
+ * when the page does not tell it.
+ */
+export async function listRows<Row>(
+  db: Db,
+  dialect: Dialect,
+  resourceType: ResourceTypeDefinition,
+  query: ListQuery,
+  shortcuts: ListShortcuts = {},
+): Promise<Page<Row>> {
+  // Both tables have `id`; typing the query as one of them keeps Kysely's checks on the columns.
+  const table = TABLES[resourceType.id] as 'users';
+  const where = query.filter ? compileFilter(query.filter, { resourceType, dialect }) : undefined;
+  let base = db.selectFrom(table);
+  if (where) base = base.where(where);
+  const count = async () =>
+    query.skipTotal
+      ? -1
+      : (shortcuts.recentTotal?.() ??
+        Number((await base.select((eb) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow()).n));
+  if (query.limit === 0) return { total: await count(), items: [] };
+  let page = base.selectAll();
+  const desc = query.sortOrder === 'descending';
+  if (query.sortBy) {
+    const key = sortExpression(resourceType, dialect, query.sortBy);
+    // Resources without a value sort last, whatever the order (RFC 7644 §3.4.2.3).
+    page = page.orderBy(sql`(${key} IS NULL)`).orderBy(key, desc ? 'desc' : 'asc');
+  }
+  page = page.orderBy('id', desc && query.sortBy ? 'desc' : 'asc');
+  page = shortcuts.afterId ? page.where('id', '>', shortcuts.afterId) : page.offset(query.offset);
+  const items = (await page.limit(query.limit).execute()) as unknown as Row[];
+  // A page that is not full holds the end of the list: the total needs no count.
+  const atEnd = items.length < query.limit && (items.length > 0 || query.offset === 0);
+  const total = atEnd && !query.skipTotal ? query.offset + items.length : await count();
+  return { total, items };
 }

@@ -4,9 +4,8 @@ import type { Db, Dialect } from '../db/database.ts';
 import type { Origin, UserRow } from '../db/tables.ts';
 import { userResourceType } from '../scim/schema.ts';
 import { chunks } from './context.ts';
-import { compileFilter } from './filter-sql.ts';
 import type { ListQuery, ListShortcuts, Page } from './listing.ts';
-import { sortExpression } from './listing.ts';
+import { listRows } from './listing.ts';
 
 export interface User {
   readonly id: string;
@@ -117,34 +116,7 @@ export async function listUserRows(
   query: ListQuery,
   shortcuts: ListShortcuts = {},
 ): Promise<Page<UserRow>> {
-  const where = query.filter
-    ? compileFilter(query.filter, { resourceType: userResourceType, dialect })
-    : undefined;
-  let base = db.selectFrom('users');
-  if (where) base = base.where(where);
-  const count = async () =>
-    query.skipTotal
-      ? -1
-      : (shortcuts.recentTotal?.() ??
-        Number((await base.select((eb) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow()).n));
-  if (query.limit === 0) return { total: await count(), items: [] };
-  let page = base.selectAll();
-  const desc = query.sortOrder === 'descending';
-  if (query.sortBy) {
-    const key = sortExpression(userResourceType, dialect, query.sortBy);
-    // Resources without a value sort last, whatever the order (RFC 7644 §3.4.2.3).
-    page = page.orderBy(sql`(${key} IS NULL)`).orderBy(key, desc ? 'desc' : 'asc');
-  }
-  // The id breaks ties, so the order, and with it every page, is stable.
-  page = page.orderBy('users.id', desc && query.sortBy ? 'desc' : 'asc');
-  page = shortcuts.afterId
-    ? page.where('users.id', '>', shortcuts.afterId)
-    : page.offset(query.offset);
-  const items = await page.limit(query.limit).execute();
-  // A page that is not full holds the end of the list: the total needs no count.
-  const atEnd = items.length < query.limit && (items.length > 0 || query.offset === 0);
-  const total = atEnd && !query.skipTotal ? query.offset + items.length : await count();
-  return { total, items };
+  return listRows<UserRow>(db, dialect, userResourceType, query, shortcuts);
 }
 
 /**

@@ -8,7 +8,7 @@ import { uuidv7 } from '../lib/ids.ts';
 import { connectionIdOf, describeActor, originOf } from './actor.ts';
 import { deleteMembershipsOf } from './group.repository.ts';
 import type { DirectoryContext } from './context.ts';
-import { inTransaction, isUniqueViolation, matchesEtag, nowOf } from './context.ts';
+import { checkIfMatch, inTransaction, isUniqueViolation, nowOf } from './context.ts';
 import { DirectoryError, notFound } from './errors.ts';
 import type { ListQuery, Page } from './listing.ts';
 import { listWithCaches } from './listing.ts';
@@ -126,12 +126,7 @@ export async function updateUser(
       const row = await findUserRow(trx, context.dialect, id, true);
       if (!row) throw notFound('User', id);
       const current = toUser(row);
-      if (options.ifMatch !== undefined && !matchesEtag(options.ifMatch, current.version)) {
-        throw new DirectoryError(
-          'precondition_failed',
-          `User ${id} has changed: its version is W/"${current.version}".`,
-        );
-      }
+      checkIfMatch('User', id, current.version, options.ifMatch);
       const data = change(current);
       const changed = changedKeys(current.data, data);
       if (changed.length === 0) return current;
@@ -168,12 +163,7 @@ export async function deleteUser(
   await inTransaction(context, async (trx) => {
     const row = await findUserRow(trx, context.dialect, id, true);
     if (!row) throw notFound('User', id);
-    if (options.ifMatch !== undefined && !matchesEtag(options.ifMatch, Number(row.version))) {
-      throw new DirectoryError(
-        'precondition_failed',
-        `User ${id} has changed: its version is W/"${row.version}".`,
-      );
-    }
+    checkIfMatch('User', id, Number(row.version), options.ifMatch);
     const left = await deleteMembershipsOf(trx, id);
     await deleteUserRow(trx, id);
     const actor = describeActor(context.actor);
