@@ -3,10 +3,11 @@
  * tests call `buildApp()` and `app.inject()` with no socket.
  */
 import Fastify from 'fastify';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyReply } from 'fastify';
 import type { Config } from './config.ts';
 import type { DatabaseHandle } from './db/database.ts';
 import { scimPlugin } from './http/scim/plugin.ts';
+import { ScimError } from './scim/errors.ts';
 
 export interface AppDependencies {
   readonly config: Config;
@@ -27,6 +28,23 @@ export async function buildApp({ config, database }: AppDependencies): Promise<F
     // OneLogin and others add a trailing slash or a doubled one; the route is the same.
     routerOptions: { ignoreTrailingSlash: true, ignoreDuplicateSlashes: true },
     trustProxy: true,
+    // Errors Fastify meets before routing (a path parameter over maxParamLength, a bad URL):
+    // on the SCIM surface they are answered in SCIM's own format too.
+    frameworkErrors: (error, request, reply) => {
+      const status = error.statusCode ?? 400;
+      const body = request.url.startsWith('/scim/')
+        ? new ScimError(status, undefined, error.message).toJSON()
+        : { statusCode: status, code: error.code, error: error.name, message: error.message };
+      // The reply here is typed for the route that was not found; it is a plain reply.
+      void (reply as unknown as FastifyReply)
+        .code(status)
+        .type(
+          request.url.startsWith('/scim/')
+            ? 'application/scim+json; charset=utf-8'
+            : 'application/json',
+        )
+        .send(body);
+    },
   });
 
   app.get('/healthz', async () => ({ status: 'ok', database: database.dialect }));

@@ -207,6 +207,27 @@ for (const dialect of DIALECTS) {
         expect(json(response)).toMatchObject({ schemas: [ERROR], status: '404' });
       });
 
+      it('answers an overlong id in SCIM form, never with a framework error body', async () => {
+        const response = await t.scim('GET', `Users/${'x'.repeat(5000)}`);
+        expect(response.statusCode).toBeGreaterThanOrEqual(400);
+        expect(response.statusCode).toBeLessThan(500);
+        expect(json(response).schemas).toEqual([ERROR]);
+      });
+
+      it('answers hostile bodies with 400, never 500', async () => {
+        for (const body of [
+          '['.repeat(20_000) + ']'.repeat(20_000),
+          '{"a":'.repeat(10_000) + '1' + '}'.repeat(10_000),
+          '{"userName":"x","title":' + '['.repeat(20_000) + ']'.repeat(20_000) + '}',
+          '{"userName":"x","active":1e400}',
+          'null',
+        ]) {
+          const response = await t.scim('POST', 'Users', body);
+          expect(response.statusCode, body.slice(0, 30)).toBe(400);
+          expect(json(response).schemas).toEqual([ERROR]);
+        }
+      });
+
       it('tolerates a trailing slash, a bare ? and a trailing &', async () => {
         for (const path of [
           'Users/',
