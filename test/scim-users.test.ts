@@ -355,6 +355,9 @@ for (const dialect of DIALECTS) {
         const replaced = response.json() as Resource;
         expect(replaced.id).toBe(user.id);
         expect(replaced.title).toBe('Principal');
+        expect(replaced.emails).toEqual([
+          { value: 'put.user@example.com', type: 'work', primary: true },
+        ]);
         expect(replaced).not.toHaveProperty('nickName');
         expect(replaced).not.toHaveProperty('password');
         expect(replaced.meta.version).toBe('W/"2"');

@@ -429,11 +429,11 @@ describe('applyPatch: replace', () => {
 
   it('merges the value into every matching element', () => {
     const result = patchUser(baseUser(), [
-      { op: 'replace', path: 'emails[type eq "home"]', value: { display: 'Home' } },
+      { op: 'replace', path: 'emails[type eq "home"]', value: { primary: false } },
     ]);
     expect(result.data.emails).toEqual([
       { value: 'bjensen@example.com', type: 'work', primary: true },
-      { value: 'babs@jensen.org', type: 'home', display: 'Home' },
+      { value: 'babs@jensen.org', type: 'home', primary: false },
     ]);
   });
 
@@ -743,12 +743,12 @@ describe('applyPatch: paths and values', () => {
   it('matches paths case-insensitively and stores canonical names', () => {
     const result = patchUser(baseUser(), [
       { op: 'replace', path: 'NAME.GIVENNAME', value: 'Babs' },
-      { op: 'add', path: 'Emails[TYPE eq "work"].Display', value: 'W' },
+      { op: 'add', path: 'Emails[TYPE eq "work"].Primary', value: 'True' },
       { op: 'add', path: `${ENTERPRISE.toLowerCase()}:EmployeeNumber`, value: '7' },
     ]);
     expect(result.data).toMatchObject({
       name: { givenName: 'Babs' },
-      emails: [{ value: 'bjensen@example.com', type: 'work', primary: true, display: 'W' }, {}],
+      emails: [{ value: 'bjensen@example.com', type: 'work', primary: true }, {}],
       [ENTERPRISE]: { employeeNumber: '7' },
     });
   });

@@ -171,12 +171,14 @@ describe('normalizeResource: mutability and returned', () => {
     expect(result.data).toEqual({ userName: 'bjensen', active: true });
   });
 
-  it('drops read-only sub-attributes (manager.displayName) and keeps emails[].display', () => {
+  it('drops read-only sub-attributes (manager.displayName, emails[].display)', () => {
     const result = user({
       emails: [{ value: 'b@x.com', display: 'Babs' }],
+      phoneNumbers: [{ value: '555', display: 'Desk' }],
       [ENTERPRISE]: { manager: { value: '26', displayName: 'Boss' } },
     });
-    expect(result.data.emails).toEqual([{ value: 'b@x.com', display: 'Babs' }]);
+    expect(result.data.emails).toEqual([{ value: 'b@x.com' }]);
+    expect(result.data.phoneNumbers).toEqual([{ value: '555', display: 'Desk' }]);
     expect(result.data[ENTERPRISE]).toEqual({ manager: { value: '26' } });
   });
 

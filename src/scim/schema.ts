@@ -137,7 +137,11 @@ export const userSchema: SchemaDefinition = {
     multi(
       'emails',
       'Email addresses for the user.',
-      multiValuedSubAttributes('Email address for the User.', ['work', 'home', 'other']),
+      // `display` of an email is the service provider's to set (RFC 7643 §2.4 gives
+      // multi-valued `display` no client meaning); Okta echoes it back in PUTs: dropped.
+      multiValuedSubAttributes('Email address for the User.', ['work', 'home', 'other']).map((a) =>
+        a.name === 'display' ? { ...a, mutability: 'readOnly' as const } : a,
+      ),
     ),
     multi(
       'phoneNumbers',
