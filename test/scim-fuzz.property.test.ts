@@ -170,6 +170,16 @@ for (const dialect of DIALECTS) {
             method: 'GET' as const,
             url: `${kind}?sortBy=${encodeURIComponent(sortBy)}&count=${encodeURIComponent(count)}`,
           })),
+        fc
+          .tuple(
+            fc.constantFrom('Users', 'Groups'),
+            fc.string({ maxLength: 30 }),
+            fc.string({ maxLength: 5 }),
+          )
+          .map(([kind, cursor, count]) => ({
+            method: 'GET' as const,
+            url: `${kind}?cursor=${encodeURIComponent(cursor)}&count=${encodeURIComponent(count)}`,
+          })),
         fc.record({
           method: fc.constant('POST' as const),
           url: fc.constantFrom('.search', 'Users/.search'),

@@ -263,6 +263,93 @@ for (const dialect of DIALECTS) {
         }
       });
 
+      it('pages with cursors (RFC 9865): nextCursor on every page but the last, any instance', async () => {
+        const first = await startTestApp(dialect);
+        try {
+          const made: string[] = [];
+          for (let i = 0; i < 7; i++) {
+            made.push(
+              (
+                (
+                  await first.scim('POST', 'Users', oktaUser(`cur${i}@example.com`))
+                ).json() as Resource
+              ).id,
+            );
+          }
+          await first.scim('POST', 'Users', oktaUser('other@elsewhere.test'));
+          const filter = encodeURIComponent('userName sw "cur"');
+          type CursorPage = {
+            totalResults: number;
+            itemsPerPage: number;
+            nextCursor?: string;
+            Resources: Resource[];
+          };
+          const seen: string[] = [];
+          let cursor: string | undefined = '';
+          let pages = 0;
+          while (cursor !== undefined) {
+            const response = await first.scim(
+              'GET',
+              `Users?filter=${filter}&count=3&cursor=${encodeURIComponent(cursor)}`,
+            );
+            expect(response.statusCode, response.body).toBe(200);
+            const body = response.json() as CursorPage;
+            expect(body.totalResults).toBe(7);
+            expect(body.itemsPerPage).toBe(body.Resources.length);
+            expect(body).not.toHaveProperty('startIndex');
+            if (body.nextCursor !== undefined) expect(body.nextCursor).toMatch(/^[A-Za-z0-9_-]+$/);
+            seen.push(...body.Resources.map((r) => r.id));
+            cursor = body.nextCursor;
+            pages++;
+          }
+          expect(pages).toBe(3);
+          expect(seen).toEqual(made);
+
+          // A cursor is a position, not server state: a search request takes it too.
+          const second = (
+            await first.scim('GET', `Users?filter=${filter}&count=3&cursor=`)
+          ).json() as CursorPage;
+          const search = await first.scim('POST', 'Users/.search', {
+            schemas: ['urn:ietf:params:scim:api:messages:2.0:SearchRequest'],
+            filter: 'userName sw "cur"',
+            cursor: second.nextCursor,
+            count: 3,
+          });
+          expect((search.json() as CursorPage).Resources.map((r) => r.id)).toEqual(
+            made.slice(3, 6),
+          );
+
+          const errors: [string, string][] = [
+            [`Users?filter=${filter}&cursor=not*base64`, 'invalidCursor'],
+            [
+              `Users?filter=${encodeURIComponent('userName sw "c"')}&cursor=${second.nextCursor}`,
+              'invalidCursor',
+            ],
+            [`Users?cursor=&count=0`, 'invalidCount'],
+            [`Users?cursor=&count=5000`, 'invalidCount'],
+            [`Users?cursor=&startIndex=2`, 'invalidValue'],
+            [`Users?cursor=&sortBy=userName`, 'invalidValue'],
+          ];
+          for (const [url, scimType] of errors) {
+            const response = await first.scim('GET', url);
+            expect(response.statusCode, url).toBe(400);
+            expect(json(response).scimType, url).toBe(scimType);
+          }
+          const config = (
+            await first.app.inject({ url: '/scim/v2/ServiceProviderConfig' })
+          ).json() as {
+            pagination: Record<string, unknown>;
+          };
+          expect(config.pagination).toMatchObject({
+            cursor: true,
+            index: true,
+            defaultPaginationMethod: 'index',
+          });
+        } finally {
+          await first.close();
+        }
+      });
+
       it('caps count at the advertised maximum and treats startIndex < 1 as 1', async () => {
         const small = await startTestApp(dialect, { GATEHOUSE_MAX_PAGE_SIZE: '2' });
         try {

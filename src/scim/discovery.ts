@@ -21,6 +21,14 @@ export function serviceProviderConfig(options: ServiceProviderOptions) {
     patch: { supported: true },
     bulk: { supported: false, maxOperations: 0, maxPayloadSize: 0 },
     filter: { supported: true, maxResults: options.maxResults },
+    // RFC 9865: index paging stays the default; cursors are offered beside it.
+    pagination: {
+      cursor: true,
+      index: true,
+      defaultPaginationMethod: 'index',
+      defaultPageSize: Math.min(100, options.maxResults),
+      maxPageSize: options.maxResults,
+    },
     changePassword: { supported: false },
     sort: { supported: true },
     etag: { supported: true },

@@ -28,6 +28,7 @@ import { parseFilter } from '../../scim/filter.ts';
 import type { Filter } from '../../scim/filter-ast.ts';
 import { parseAttributeList } from '../../scim/resource.ts';
 import { SCHEMA } from '../../scim/schema.ts';
+import { decodeCursor, encodeCursor, queryDigest } from './cursor.ts';
 import { toScimError } from './errors.ts';
 import { DirectoryError } from '../../directory/errors.ts';
 
@@ -91,6 +92,7 @@ function projectionOf(attributes: unknown, excludedAttributes: unknown): Project
 }
 
 interface SearchParameters {
+  readonly cursor?: unknown;
   readonly filter?: unknown;
   readonly sortBy?: unknown;
   readonly sortOrder?: unknown;
@@ -104,10 +106,16 @@ interface Search {
   readonly query: ListQuery;
   readonly startIndex: number;
   readonly projection: Projection;
+  /** Cursor paging (RFC 9865): the digest that this query's cursors must carry. */
+  readonly cursor?: { readonly digest: string };
 }
 
 /** RFC 7644 §3.4.2 (query) and §3.4.3 (SearchRequest) parameters, validated. */
-function parseSearch(params: SearchParameters, maxPageSize: number): Search {
+function parseSearch(
+  params: SearchParameters,
+  maxPageSize: number,
+  endpoint?: '/Users' | '/Groups',
+): Search {
   let filter: Filter | undefined;
   if (params.filter !== undefined && params.filter !== null) {
     if (typeof params.filter !== 'string') throw invalidFilter('"filter" must be a string.');
@@ -129,6 +137,10 @@ function parseSearch(params: SearchParameters, maxPageSize: number): Search {
     }
     sortOrder = order;
   }
+  const projection = projectionOf(params.attributes, params.excludedAttributes);
+  if (params.cursor !== undefined && params.cursor !== null) {
+    return cursorSearch(params, { filter, sortBy, sortOrder, projection, maxPageSize, endpoint });
+  }
   // RFC 7644 §3.4.2.4: a startIndex below 1 is taken as 1, a negative count as 0; a count above
   // the maximum gets at most the maximum (advertised as filter.maxResults).
   const startIndex = Math.max(1, integer('startIndex', params.startIndex) ?? 1);
@@ -145,7 +157,59 @@ function parseSearch(params: SearchParameters, maxPageSize: number): Search {
       limit: count,
     },
     startIndex,
-    projection: projectionOf(params.attributes, params.excludedAttributes),
+    projection,
+  };
+}
+
+/** RFC 9865: `cursor` (empty for the first page) and `count`, in the default order. */
+function cursorSearch(
+  params: SearchParameters,
+  options: {
+    filter: Filter | undefined;
+    sortBy: string | undefined;
+    sortOrder: string | undefined;
+    projection: Projection;
+    maxPageSize: number;
+    endpoint: '/Users' | '/Groups' | undefined;
+  },
+): Search {
+  const { filter, projection, maxPageSize, endpoint } = options;
+  if (typeof params.cursor !== 'string') {
+    throw new ScimError(400, 'invalidCursor', '"cursor" must be a string.');
+  }
+  if (!endpoint) {
+    throw invalidValue(
+      'Cursor paging is offered on /Users and /Groups, not across resource types.',
+    );
+  }
+  if (params.startIndex !== undefined && params.startIndex !== null && params.startIndex !== '') {
+    throw invalidValue('Page with startIndex or with cursor, not both (RFC 9865).');
+  }
+  if (options.sortBy || options.sortOrder) {
+    throw invalidValue('Cursor paging follows the default order: leave out sortBy and sortOrder.');
+  }
+  const count = integer('count', params.count) ?? Math.min(DEFAULT_PAGE_SIZE, maxPageSize);
+  if (count < 1 || count > maxPageSize) {
+    throw new ScimError(
+      400,
+      'invalidCount',
+      `With a cursor, "count" must be between 1 and ${maxPageSize}.`,
+    );
+  }
+  const digest = queryDigest(
+    endpoint,
+    typeof params.filter === 'string' ? params.filter.trim() : undefined,
+  );
+  return {
+    query: {
+      ...(filter ? { filter } : {}),
+      offset: 0,
+      limit: count,
+      after: decodeCursor(params.cursor, digest),
+    },
+    startIndex: 1,
+    projection,
+    cursor: { digest },
   };
 }
 
@@ -363,6 +427,21 @@ function registerResource<T extends { id: string; version: number }>(
   };
 
   const list = async (reply: FastifyReply, context: ScimContext, search: Search) => {
+    if (search.cursor) {
+      // One row more than the page says whether there is a next page (RFC 9865: nextCursor
+      // is on every page but the last).
+      const page = await kind.list(context, { ...search.query, limit: search.query.limit + 1 });
+      const items = page.items.slice(0, search.query.limit);
+      const rendered = await kind.render(context, items, search.projection);
+      const more = page.items.length > items.length;
+      return reply.type(CONTENT_TYPE).send({
+        schemas: [SCHEMA.listResponse],
+        totalResults: page.total,
+        itemsPerPage: rendered.length,
+        ...(more ? { nextCursor: encodeCursor(items.at(-1)!.id, search.cursor.digest) } : {}),
+        Resources: rendered.map((r) => r.body),
+      });
+    }
     const page = await kind.list(context, search.query);
     const rendered = await kind.render(context, page.items, search.projection);
     return reply.type(CONTENT_TYPE).send(listResponse(page.total, search.startIndex, rendered));
@@ -377,16 +456,18 @@ function registerResource<T extends { id: string; version: number }>(
         sortOrder: single(q, 'sortOrder'),
         startIndex: single(q, 'startIndex'),
         count: single(q, 'count'),
+        cursor: single(q, 'cursor'),
         attributes: single(q, 'attributes'),
         excludedAttributes: single(q, 'excludedAttributes'),
       },
       maxPageSize,
+      endpoint,
     );
     return list(reply, contextOf(request), search);
   });
 
   app.post(`${endpoint}/.search`, async (request, reply) =>
-    list(reply, contextOf(request), parseSearch(searchBody(request.body), maxPageSize)),
+    list(reply, contextOf(request), parseSearch(searchBody(request.body), maxPageSize, endpoint)),
   );
 
   app.get(`${endpoint}/:id`, async (request: IdRequest, reply) => {
