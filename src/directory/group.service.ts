@@ -74,8 +74,7 @@ export async function createGroup(
   const displayName = String(data.displayName);
   try {
     return await inTransaction(context, async (trx) => {
-      const existing = await findGroupIdByDisplayName(trx, displayName);
-      if (existing) throw displayNameTaken(displayName, existing);
+      // No look-up first: the unique index on display_name_lc decides (see the catch below).
       const row = {
         id,
         ...groupColumns(data),

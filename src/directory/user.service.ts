@@ -52,8 +52,8 @@ export async function createUser(
   try {
     return await inTransaction(context, async (trx) => {
       const userName = String(data.userName);
-      const existing = await findUserIdByUserName(trx, userName);
-      if (existing) throw userNameTaken(userName, existing);
+      // No look-up first: the unique index on user_name_lc decides (see the catch below),
+      // which is both cheaper and right under concurrent creates.
       const row = {
         id,
         ...userColumns(data),
@@ -121,6 +121,7 @@ export async function updateUser(
   options: WriteOptions = {},
 ): Promise<User> {
   const now = nowOf(context);
+  let wantedName = '';
   try {
     return await inTransaction(context, async (trx) => {
       const row = await findUserRow(trx, context.dialect, id, true);
@@ -131,6 +132,7 @@ export async function updateUser(
       const changed = changedKeys(current.data, data);
       if (changed.length === 0) return current;
       const columns = userColumns(data);
+      wantedName = columns.user_name;
       if (columns.user_name_lc !== row.user_name_lc) {
         const other = await findUserIdByUserName(trx, columns.user_name);
         if (other && other !== id) throw userNameTaken(columns.user_name, other);
@@ -146,9 +148,9 @@ export async function updateUser(
       return toUser({ ...row, ...columns, updated_at: now, version });
     });
   } catch (error) {
+    // A concurrent rename took the name between our check and our write.
     if (isUniqueViolation(error)) {
-      const data = (await findUser(context, id))?.data;
-      throw userNameTaken(String(data?.userName ?? ''), undefined);
+      throw userNameTaken(wantedName, await findUserIdByUserName(context.db, wantedName));
     }
     throw error;
   }
