@@ -151,6 +151,33 @@ for (const dialect of DIALECTS) {
         expect(entra.totalResults).toBe(1);
       });
 
+      it('lists a user with their groups, and asks for groups only of users in some', async () => {
+        const member = await create('listed.member@example.com');
+        const loner = await create('listed.loner@example.com');
+        const group = await t.scim('POST', 'Groups', {
+          displayName: 'Listed',
+          members: [{ value: member.id }],
+        });
+        expect(group.statusCode).toBe(201);
+        const found = await list(
+          `filter=${encodeURIComponent('userName eq "listed.member@example.com"')}`,
+        );
+        expect(found.Resources[0]!.groups).toEqual([
+          expect.objectContaining({
+            value: (group.json() as Resource).id,
+            display: 'Listed',
+            type: 'direct',
+          }),
+        ]);
+        t.database.queries.length = 0;
+        const alone = await list(
+          `filter=${encodeURIComponent('userName eq "listed.loner@example.com"')}`,
+        );
+        expect(alone.Resources.map((r) => r.id)).toEqual([loner.id]);
+        expect(alone.Resources[0]).not.toHaveProperty('groups');
+        expect(t.database.queries.some((q) => q.includes('WITH RECURSIVE'))).toBe(false);
+      });
+
       it('answers a lookup that matches nothing with 200 and an empty list (Entra test connection)', async () => {
         const body = await list(`filter=userName+eq+%22${crypto.randomUUID()}%22`);
         expect(body).toMatchObject({ totalResults: 0, itemsPerPage: 0, Resources: [] });

@@ -251,6 +251,16 @@ export async function listRows<Row>(
         Number((await base.select((eb) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow()).n));
   if (query.limit === 0) return { total: await count(), items: [] };
   let page = base.selectAll();
+  if (resourceType.id === 'User') {
+    // Whether the user is in any group, from the membership index in the same statement: a
+    // user in none (most, in a directory fed by an IdP that pushes few groups) needs no
+    // groups query to be rendered.
+    page = page.select(
+      sql<number>`EXISTS (SELECT 1 FROM memberships WHERE memberships.member_id = users.id)`.as(
+        'in_groups',
+      ),
+    );
+  }
   const desc = query.sortOrder === 'descending';
   if (query.sortBy) {
     const key = sortExpression(resourceType, dialect, query.sortBy);

@@ -19,6 +19,8 @@ export interface User {
   readonly version: number;
   /** The SCIM representation as stored (src/scim/resource.ts). */
   readonly data: Record<string, unknown>;
+  /** Whether the user is in any group, when the query that read it says (lists do). */
+  readonly inGroups?: boolean;
 }
 
 /** A group the user is in: directly, or through a group that is a member of another. */
@@ -34,8 +36,9 @@ export function parseData(data: unknown): Record<string, unknown> {
   return (typeof data === 'string' ? JSON.parse(data) : data) as Record<string, unknown>;
 }
 
-export function toUser(row: UserRow): User {
+export function toUser(row: UserRow & { in_groups?: unknown }): User {
   return {
+    ...(row.in_groups !== undefined ? { inGroups: Boolean(row.in_groups) } : {}),
     id: row.id,
     userName: row.user_name,
     externalId: row.external_id,

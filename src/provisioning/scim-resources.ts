@@ -129,14 +129,17 @@ export const scimUsers: ScimResourceKind<User> = {
   remove: (context, id, ifMatch) => deleteUser(context, id, opts(ifMatch)),
   render: async (context, users, projection, options = {}) => {
     // A user made by this very request is in no group: no need to ask.
-    const groups = options.created
-      ? new Map<string, UserGroup[]>()
-      : returns(projection, 'groups')
+    // A user made by this very request, or read by a list that saw no membership, is in no
+    // group: no need to ask.
+    const inSome = options.created ? [] : users.filter((u) => u.inGroups !== false);
+    const groups = returns(projection, 'groups')
+      ? inSome.length > 0
         ? await groupsOf(
             context,
-            users.map((u) => u.id),
+            inSome.map((u) => u.id),
           )
-        : undefined;
+        : new Map<string, UserGroup[]>()
+      : undefined;
     return users.map((user) => {
       const location = `${context.baseUrl}/Users/${user.id}`;
       const { userName, externalId, ...rest } = user.data;
