@@ -22,6 +22,7 @@ export default tseslint.config(
   {
     // The SCIM protocol library is pure: no storage, no HTTP, nothing from the rest of the app.
     files: ['src/scim/**/*.ts'],
+    ignores: ['src/scim/**/*.test.ts'],
     rules: {
       'no-restricted-imports': [
         'error',

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { ScimError } from './errors.ts';
 import type { AttrPath, CompareOperator, Filter, FilterValue } from './filter-ast.ts';
 import { evaluateFilter } from './filter-eval.ts';
 import { FILTER_LIMITS, formatFilter, parseFilter, parsePatchPath } from './filter.ts';
+import { scimErrorOf } from '../../test/support/scim-errors.ts';
 
 const USER = 'urn:ietf:params:scim:schemas:core:2.0:User';
 const ENTERPRISE = 'urn:ietf:params:scim:schemas:extension:enterprise:2.0:User';
@@ -31,17 +31,6 @@ const vp = (path: string, filter: Filter, urn?: string): Filter => ({
   path: at(path, urn),
   filter,
 });
-
-/** Runs `fn` and returns the ScimError it throws. */
-function scimErrorOf(fn: () => unknown): ScimError {
-  try {
-    fn();
-  } catch (error) {
-    expect(error).toBeInstanceOf(ScimError);
-    return error as ScimError;
-  }
-  throw new Error('expected a ScimError, but nothing was thrown');
-}
 
 describe('parseFilter: RFC 7644 §3.4.2.2 examples', () => {
   const examples: [string, Filter][] = [

@@ -4,20 +4,11 @@ import type { PatchOperation } from './patch.ts';
 import { MAX_PATCH_OPERATIONS, applyPatch, parsePatchRequest } from './patch.ts';
 import type { JsonObject } from './resource.ts';
 import { SCHEMA, groupResourceType, userResourceType } from './schema.ts';
+import { scimErrorOf } from '../../test/support/scim-errors.ts';
 
 const ENTERPRISE = SCHEMA.enterpriseUser;
 const USER_ID = '2819c223-7f76-453a-919d-413861904646';
 const GROUP_ID = 'e9e30dba-f08f-4109-8486-d5c6a331660a';
-
-function scimErrorOf(fn: () => unknown): ScimError {
-  try {
-    fn();
-  } catch (error) {
-    expect(error).toBeInstanceOf(ScimError);
-    return error as ScimError;
-  }
-  throw new Error('expected a ScimError');
-}
 
 /** Runs a PATCH body through both steps, as the HTTP layer does. */
 function patchUser(data: JsonObject, operations: unknown[]) {

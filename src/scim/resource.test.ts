@@ -7,19 +7,9 @@ import {
   projectResource,
 } from './resource.ts';
 import { SCHEMA, groupResourceType, userResourceType, userSchema } from './schema.ts';
+import { scimErrorOf } from '../../test/support/scim-errors.ts';
 
 const ENTERPRISE = SCHEMA.enterpriseUser;
-
-/** Runs `fn` and returns the ScimError it throws (failing when it throws anything else). */
-function scimErrorOf(fn: () => unknown): ScimError {
-  try {
-    fn();
-  } catch (error) {
-    expect(error).toBeInstanceOf(ScimError);
-    return error as ScimError;
-  }
-  throw new Error('expected a ScimError');
-}
 
 const user = (body: Record<string, unknown>) =>
   normalizeResource(userResourceType, { userName: 'bjensen', ...body });
