@@ -104,6 +104,26 @@ for (const dialect of DIALECTS) {
         });
       });
 
+      it('returns representations that the default projection would leave as they are', async () => {
+        const { projectResource } = await import('../src/scim/resource.ts');
+        const { userResourceType, groupResourceType } = await import('../src/scim/schema.ts');
+        const user = await create('projection.check@example.com', {
+          schemas: [USER_SCHEMA, ENTERPRISE],
+          [ENTERPRISE]: { department: 'Data', manager: { value: 'boss' } },
+          phoneNumbers: [{ value: '555', type: 'work' }],
+        });
+        const group = (
+          await t.scim('POST', 'Groups', {
+            displayName: 'Projection',
+            members: [{ value: user.id }],
+          })
+        ).json() as Resource;
+        const read = (await t.scim('GET', `Users/${user.id}`)).json() as Resource;
+        expect(read.groups).toHaveLength(1);
+        expect(projectResource(userResourceType, read, {})).toEqual(read);
+        expect(projectResource(groupResourceType, group, {})).toEqual(group);
+      });
+
       it('answers 404 in SCIM form for an unknown id', async () => {
         const response = await t.scim('GET', 'Users/00000000-0000-0000-0000-000000000000');
         expect(response.statusCode).toBe(404);

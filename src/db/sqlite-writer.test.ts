@@ -86,4 +86,18 @@ describe('SqliteWriter (group commit)', () => {
       .execute();
     expect(rows).toHaveLength(1);
   });
+  it('runs a lone write without a savepoint and rolls it back whole when it fails', async () => {
+    const writer = new SqliteWriter(handle.db as unknown as Kysely<never>);
+    statements.length = 0;
+    await expect(insert(writer, 'g', true)).rejects.toThrow('refused g');
+    expect(statements.some((s) => s.startsWith('savepoint'))).toBe(false);
+    expect(statements).toContain('rollback');
+    const rows = await handle.db
+      .selectFrom('connections')
+      .select('id')
+      .where('id', '=', 'g')
+      .execute();
+    expect(rows).toEqual([]);
+    expect(await insert(writer, 'h')).toBe('h');
+  });
 });

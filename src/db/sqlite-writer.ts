@@ -55,7 +55,8 @@ export class SqliteWriter {
   }
 
   private async commit(batch: readonly Pending[]): Promise<void> {
-    const outcomes: { ok: boolean; value: unknown }[] = [];
+    const outcomes: Outcome[] = [];
+    const alone = batch.length === 1;
     try {
       await this.db.connection().execute(async (connection) => {
         // IMMEDIATE takes the write lock first: a transaction that reads and then writes never
@@ -63,19 +64,9 @@ export class SqliteWriter {
         // the lock (busy_timeout) instead of failing with SQLITE_BUSY.
         await sql`begin immediate`.execute(connection);
         try {
-          for (const item of batch) {
-            await sql`savepoint gatehouse_write`.execute(connection);
-            try {
-              const value = await item.work(connection);
-              await sql`release gatehouse_write`.execute(connection);
-              outcomes.push({ ok: true, value });
-            } catch (error) {
-              await sql`rollback to gatehouse_write`.execute(connection);
-              await sql`release gatehouse_write`.execute(connection);
-              outcomes.push({ ok: false, value: error });
-            }
-          }
-          await sql`commit`.execute(connection);
+          for (const item of batch) outcomes.push(await runOne(connection, item, alone));
+          if (alone && !outcomes[0]!.ok) await sql`rollback`.execute(connection);
+          else await sql`commit`.execute(connection);
         } catch (error) {
           await sql`rollback`.execute(connection).catch(() => undefined);
           throw error;
@@ -91,6 +82,35 @@ export class SqliteWriter {
       if (outcome.ok) item.resolve(outcome.value);
       else item.reject(outcome.value);
     });
+  }
+}
+
+interface Outcome {
+  readonly ok: boolean;
+  readonly value: unknown;
+}
+
+/**
+ * One write of a batch, in a savepoint of its own so that its failure undoes it alone. A write
+ * alone in its transaction needs none: its failure rolls the transaction back.
+ */
+async function runOne(connection: Kysely<never>, item: Pending, alone: boolean): Promise<Outcome> {
+  if (alone) {
+    try {
+      return { ok: true, value: await item.work(connection) };
+    } catch (error) {
+      return { ok: false, value: error };
+    }
+  }
+  await sql`savepoint gatehouse_write`.execute(connection);
+  try {
+    const value = await item.work(connection);
+    await sql`release gatehouse_write`.execute(connection);
+    return { ok: true, value };
+  } catch (error) {
+    await sql`rollback to gatehouse_write`.execute(connection);
+    await sql`release gatehouse_write`.execute(connection);
+    return { ok: false, value: error };
   }
 }
 

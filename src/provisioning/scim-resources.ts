@@ -104,6 +104,20 @@ export interface ScimResourceKind<T extends { id: string; version: number }> {
   ): Promise<Rendered[]>;
 }
 
+/**
+ * Applies `attributes`/`excludedAttributes`. Without them, a representation built here is
+ * returned as it is: it holds no `returned: never` attribute (the password is never stored),
+ * no `returned: request` one (the schemas have none) and no empty value.
+ */
+function project(
+  resourceType: ResourceTypeDefinition,
+  body: ScimResource,
+  projection: Projection,
+): ScimResource {
+  if (!projection.attributes && !projection.excludedAttributes) return body;
+  return projectResource(resourceType, body, projection);
+}
+
 const opts = (ifMatch: string | undefined) => (ifMatch === undefined ? {} : { ifMatch });
 
 export const scimUsers: ScimResourceKind<User> = {
@@ -153,8 +167,10 @@ export const scimUsers: ScimResourceKind<User> = {
         userName,
         ...rest,
       };
-      if (groups) {
-        body.groups = (groups.get(user.id) ?? []).map((g) => ({
+      const userGroups = groups?.get(user.id);
+      // An empty list is no value (RFC 7643 §2.5): a user in no group has no `groups`.
+      if (userGroups && userGroups.length > 0) {
+        body.groups = userGroups.map((g) => ({
           value: g.id,
           $ref: `${context.baseUrl}/Groups/${g.id}`,
           display: g.displayName,
@@ -165,7 +181,7 @@ export const scimUsers: ScimResourceKind<User> = {
       return {
         id: user.id,
         etag: etagOf(user.version),
-        body: projectResource(userResourceType, body, projection),
+        body: project(userResourceType, body, projection),
       };
     });
   },
@@ -242,8 +258,9 @@ export const scimGroups: ScimResourceKind<Group> = {
         displayName,
         ...rest,
       };
-      if (members) {
-        body.members = (members.get(group.id) ?? []).map((m) => ({
+      const groupMembers = members?.get(group.id);
+      if (groupMembers && groupMembers.length > 0) {
+        body.members = groupMembers.map((m) => ({
           value: m.id,
           $ref: `${context.baseUrl}/${m.type === 'User' ? 'Users' : 'Groups'}/${m.id}`,
           ...(m.display !== null ? { display: m.display } : {}),
@@ -254,7 +271,7 @@ export const scimGroups: ScimResourceKind<Group> = {
       return {
         id: group.id,
         etag: etagOf(group.version),
-        body: projectResource(groupResourceType, body, projection),
+        body: project(groupResourceType, body, projection),
       };
     });
   },
