@@ -19,4 +19,13 @@ export async function serve(config: Config): Promise<void> {
     { database: database.description, scimBaseUrl: `${config.publicUrl}/scim/v2` },
     `Gatehouse is serving on ${config.publicUrl} (SCIM base URL ${config.publicUrl}/scim/v2)`,
   );
+  const connections = await database.db
+    .selectFrom('connections')
+    .select((eb) => eb.fn.countAll().as('n'))
+    .executeTakeFirstOrThrow();
+  if (Number(connections.n) === 0) {
+    app.log.info(
+      'No SCIM connection yet: create one for your identity provider with `npx gatehouse connections create <name>`.',
+    );
+  }
 }
