@@ -182,6 +182,12 @@ describe('normalizeResource: mutability and returned', () => {
 });
 
 describe('normalizeResource: values', () => {
+  it('refuses strings that are not valid Unicode (lone surrogates), keeps real pairs', () => {
+    expect(scimErrorOf(() => user({ userName: 'bad\ud800' })).scimType).toBe('invalidValue');
+    expect(scimErrorOf(() => user({ title: '\udc00x' })).scimType).toBe('invalidValue');
+    expect(user({ userName: 'emoji\ud83d\ude00' }).data.userName).toBe('emoji😀');
+  });
+
   it('treats null as absent (RFC 7643 §2.5)', () => {
     const result = user({ displayName: null, name: null, emails: null, [ENTERPRISE]: null });
     expect(result.data).toEqual({ userName: 'bjensen', active: true });

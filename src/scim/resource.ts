@@ -178,13 +178,20 @@ function coerceReference(value: unknown): unknown {
   return value;
 }
 
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+
 function normalizeScalar(attribute: AttributeDefinition, value: unknown, path: string): unknown {
   switch (attribute.type) {
     case 'string':
     case 'reference':
     case 'binary':
-      if (typeof value === 'string') return value;
-      throw invalidValue(`Attribute "${path}" must be a string`);
+      if (typeof value !== 'string') throw invalidValue(`Attribute "${path}" must be a string`);
+      // JSON lets "\ud800" through; no database stores it as sent (PostgreSQL turns it into
+      // U+FFFD), so the value read back would not be the value written.
+      if (LONE_SURROGATE.test(value)) {
+        throw invalidValue(`Attribute "${path}" is not valid Unicode (a lone surrogate)`);
+      }
+      return value;
     case 'boolean':
       return normalizeBoolean(value, path);
     case 'integer':
