@@ -10,11 +10,11 @@
  *   lower(), which on SQLite folds ASCII only. Their data has no upper-case non-ASCII letter
  *   and their filter values only change the case of ASCII letters. userName, displayName and
  *   emails.value are lower-cased by JavaScript on both sides, so any case change is fine there.
- * - meta.created: SQL compares instants for every operator; the evaluator compares text for eq
- *   and ne. eq and ne get the stored form (toISOString); gt/ge/lt/le get any time zone.
- *   No value finer than a millisecond (the evaluator truncates it).
- * - Extension attributes are URN-qualified: the evaluator does not look bare names (Entra ID's
- *   `department`) up in the extension.
+ * - meta.created: both compare instants; eq and ne get the stored form (toISOString), gt/ge/lt/le
+ *   any time zone. No value finer than a millisecond (the evaluator truncates it), and none
+ *   without a time zone (SQL reads it as UTC, the evaluator as text).
+ * - Extension attributes are URN-qualified here; bare names (Entra ID's `department`) are
+ *   checked in the table of test/filter-sql.test.ts.
  * - A number compared with a string attribute only with eq, ne, co, sw and ew (SQL refuses to
  *   order text by a number, the evaluator says false). Booleans only with eq and ne.
  * - Only BMP characters: SQL orders by UTF-8 bytes, JavaScript by UTF-16 code units.
@@ -363,7 +363,7 @@ const createdPath: AttrPath = { attribute: 'meta', subAttribute: 'created' };
 const created: Attribute = {
   path: createdPath,
   leaf: fc.oneof(
-    // eq and ne: the stored form only (the evaluator compares their text).
+    // eq and ne: the stored form.
     compare(
       createdPath,
       ['eq', 'ne'],

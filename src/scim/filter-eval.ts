@@ -7,7 +7,8 @@
  * - Attribute names match keys case-insensitively (RFC 7643 §2.1).
  * - A URN-qualified path reads from the object's extension member named by the URN when there is
  *   one (`{"urn:…:enterprise:2.0:User": {"employeeNumber": …}}`) and otherwise from the object
- *   itself, where core schema attributes live.
+ *   itself, where core schema attributes live. A bare name that the object lacks is looked up
+ *   in its extension members (Entra ID's `manager eq "42"`).
  * - On a multi-valued attribute a comparison matches when any value matches; complex values
  *   (objects) compare through their "value" sub-attribute, so `emails co "example.com"` and
  *   Entra ID's `manager eq "42"` work.
@@ -16,8 +17,8 @@
  * - `ne` is true when some value differs or when the attribute has no value at all: a user
  *   without a title matches `title ne "Boss"`.
  * - Strings compare case-insensitively unless `caseExactOf(path)` says otherwise; gt/ge/lt/le
- *   order strings by UTF-16 code units, and by instant when both sides are dateTimes with a time
- *   zone. Numbers compare numerically. Booleans only support eq and ne. Operands of other
+ *   order strings by UTF-16 code units; two dateTimes with a time zone compare as instants (for
+ *   eq and ne too). Numbers compare numerically. Booleans only support eq and ne. Operands of other
  *   type combinations do not match, except that a number (as unquoted values such as
  *   `externalId eq 12345` parse) compares as its text with a string for eq, ne, co, sw and ew.
  *
@@ -96,10 +97,13 @@ function matches(
   if (typeof expected === 'number') {
     return !isOrdering(op) && matchText(op, actual, String(expected), caseExact);
   }
-  if (isOrdering(op)) {
+  if (op !== 'co' && op !== 'sw' && op !== 'ew') {
+    // Two dateTimes compare as instants: "…34Z" equals "…34.000Z" and "…36+02:00".
     const a = parseDateTime(actual);
     const b = parseDateTime(expected);
-    if (a !== undefined && b !== undefined) return isOrdered(op, Math.sign(a - b));
+    if (a !== undefined && b !== undefined) {
+      return op === 'eq' ? a === b : op === 'ne' ? a !== b : isOrdered(op, Math.sign(a - b));
+    }
   }
   return matchText(op, actual, expected, caseExact);
 }
@@ -160,7 +164,17 @@ function valuesAt(element: unknown, path: AttrPath): unknown[] {
     const extension = lookup(element, path.urn);
     if (isObject(extension)) base = extension;
   }
-  const values = asList(lookup(base, path.attribute));
+  let found = lookup(base, path.attribute);
+  // Entra ID names extension attributes without their URN (`manager eq "42"`): look in the
+  // extension members when the core attributes have no such name.
+  if (found === undefined && path.urn === undefined && isObject(element)) {
+    for (const [key, extension] of Object.entries(element)) {
+      if (!key.toLowerCase().startsWith('urn:') || !isObject(extension)) continue;
+      found = lookup(extension, path.attribute);
+      if (found !== undefined) break;
+    }
+  }
+  const values = asList(found);
   const sub = path.subAttribute;
   return sub === undefined ? values : values.flatMap((item) => asList(lookup(item, sub)));
 }

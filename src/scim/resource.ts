@@ -453,8 +453,10 @@ function assignSubAttribute(
   const normalized = normalizeAttributeValue(subAttribute, value, path);
   if (normalized === undefined) delete complex[subAttribute.name];
   else complex[subAttribute.name] = normalized;
-  if (isEmptyObject(complex)) delete container[attribute.name];
-  else container[attribute.name] = complex;
+  // A reference whose `value` is now empty is cleared whole, as `"manager": ""` would be.
+  if (isEmptyObject(complex) || (isReference(attribute) && coerceReference(complex) === null)) {
+    delete container[attribute.name];
+  } else container[attribute.name] = complex;
   pruneExtension(acc.data, resolved);
 }
 
