@@ -28,6 +28,7 @@ import { encodeCursor } from './cursor.ts';
 import { listResponse, parseSearch, projectionOf, searchBody, single } from './search.ts';
 import type { Query, Search } from './search.ts';
 import { toScimError } from './errors.ts';
+import { etagOf, matchesEtag } from '../../directory/context.ts';
 import { DirectoryError } from '../../directory/errors.ts';
 
 export interface ScimPluginOptions {
@@ -289,7 +290,7 @@ function registerResource<T extends { id: string; version: number }>(
     const [rendered] = await kind.render(context, [item], projection(request));
     // RFC 7644 §3.14: a matching If-None-Match answers 304 Not Modified.
     const ifNoneMatch = request.headers['if-none-match'];
-    if (ifNoneMatch !== undefined && etagMatches(ifNoneMatch, rendered!.etag)) {
+    if (ifNoneMatch !== undefined && matchesEtag(ifNoneMatch, item.version)) {
       return reply.code(304).header('ETag', rendered!.etag).send();
     }
     return sendResource(reply, rendered!);
@@ -325,7 +326,7 @@ function registerResource<T extends { id: string; version: number }>(
     // A group's full member list costs O(group size); after a membership change answer 204
     // (RFC 7644 §3.5.2 allows it) unless the client asked for attributes.
     if (membersChanged && !wanted.attributes && !wanted.excludedAttributes) {
-      return reply.code(204).header('ETag', `W/"${item.version}"`).send();
+      return reply.code(204).header('ETag', etagOf(item.version)).send();
     }
     return sendResource(reply, await renderWritten(context, item, wanted));
   });
@@ -334,9 +335,4 @@ function registerResource<T extends { id: string; version: number }>(
     await kind.remove(contextOf(request), request.params.id, ifMatch(request));
     return reply.code(204).send();
   });
-}
-
-function etagMatches(header: string, etag: string): boolean {
-  const strip = (t: string) => t.trim().replace(/^W\//, '');
-  return header.split(',').some((t) => t.trim() === '*' || strip(t) === strip(etag));
 }
