@@ -108,6 +108,7 @@ export async function seedUsers(options: SeedOptions): Promise<SeedResult> {
             ...columns,
             origin: 'IDP',
             connection_id: connection.id,
+            deprovisioned_at: null,
             created_at: now,
             updated_at: now,
             version: 1,

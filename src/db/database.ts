@@ -11,6 +11,7 @@ import type { KyselyConfig, Migration, MigrationProvider } from 'kysely';
 import pg from 'pg';
 import type { Database } from './tables.ts';
 import * as initial from './migrations/0001-initial.ts';
+import * as provisioning from './migrations/0002-provisioning.ts';
 
 export type Dialect = 'sqlite' | 'postgres';
 export type Db = Kysely<Database>;
@@ -38,6 +39,7 @@ export interface DatabaseOptions {
 /** Every migration, in order. Each receives the dialect, for the few types that differ. */
 const MIGRATIONS: Record<string, { up(db: Kysely<unknown>, dialect: Dialect): Promise<void> }> = {
   '0001-initial': initial,
+  '0002-provisioning': provisioning,
 };
 
 class Migrations implements MigrationProvider {

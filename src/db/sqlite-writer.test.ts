@@ -38,6 +38,11 @@ describe('SqliteWriter (group commit)', () => {
           name_lc: id,
           created_at: '2026-01-01T00:00:00.000Z',
           last_used_at: null,
+          dialect: 'auto',
+          deprovision_policy: 'delete',
+          retention_days: 30,
+          link_local_users: 1,
+          rate_limit: null,
         })
         .execute();
       if (fail) throw new Error(`refused ${id}`);

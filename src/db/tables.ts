@@ -16,7 +16,20 @@ export interface ConnectionTable {
   name_lc: string;
   created_at: string;
   last_used_at: string | null;
+  /** The client profile: `auto` (detected per request) or a profile name (src/scim/dialects.ts). */
+  dialect: string;
+  /** What `active=false` from this connection does: `delete` (leave the platform) or `suspend`. */
+  deprovision_policy: DeprovisionPolicy;
+  /** Days a deprovisioned user is kept, restorable, before it is purged. */
+  retention_days: number;
+  /** 1: a create or write to a LOCAL user of the same userName links it (see the README). */
+  link_local_users: number;
+  /** Requests per second, or null for the server's default. */
+  rate_limit: number | null;
 }
+
+export type DeprovisionPolicy = 'delete' | 'suspend';
+export type Role = 'admin' | 'viewer';
 
 export interface ConnectionTokenTable {
   id: string;
@@ -48,6 +61,8 @@ export interface UserTable extends ResourceColumns {
   user_name_lc: string;
   display_name_lc: string | null;
   active: number;
+  /** Set while a deprovisioned user waits out its retention window (hidden from the platform). */
+  deprovisioned_at: string | null;
 }
 
 export interface UserEmailTable {
@@ -81,6 +96,38 @@ export interface EventTable {
   summary: string;
 }
 
+export interface UserRoleTable {
+  user_id: string;
+  role: Role;
+  granted_at: string;
+  granted_by: string;
+}
+
+/** One SCIM request, as recorded for admins (src/provisioning/provisioning-log.ts). */
+export interface ProvisioningLogTable {
+  /** A UUIDv7: sorts by time. */
+  id: string;
+  at: string;
+  connection_id: string | null;
+  connection_name: string | null;
+  method: string;
+  path: string;
+  query: string | null;
+  status: number;
+  scim_type: string | null;
+  duration_ms: number;
+  resource_type: string | null;
+  /** JSON array of the ids the request touched. */
+  resource_ids: string;
+  /** The request body as JSON, secrets redacted, truncated when large. */
+  request_body: string | null;
+  error_detail: string | null;
+  dialect: string | null;
+  /** JSON array of the dialect normalisations applied to the request. */
+  normalizations: string;
+  user_agent: string | null;
+}
+
 export interface Database {
   connections: ConnectionTable;
   connection_tokens: ConnectionTokenTable;
@@ -89,6 +136,8 @@ export interface Database {
   groups: GroupTable;
   memberships: MembershipTable;
   events: EventTable;
+  user_roles: UserRoleTable;
+  provisioning_log: ProvisioningLogTable;
 }
 
 export type UserRow = Selectable<UserTable>;
@@ -98,3 +147,5 @@ export type ConnectionRow = Selectable<ConnectionTable>;
 export type ConnectionTokenRow = Selectable<ConnectionTokenTable>;
 export type EventRow = Selectable<EventTable>;
 export type NewEvent = Insertable<EventTable>;
+export type UserRoleRow = Selectable<UserRoleTable>;
+export type ProvisioningLogRow = Selectable<ProvisioningLogTable>;

@@ -62,6 +62,7 @@ export async function createUser(
         created_at: now,
         updated_at: now,
         version: 1,
+        deprovisioned_at: null,
       };
       await insertUser(trx, row);
       await writeEmails(trx, id, data, false);

@@ -6,18 +6,42 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { appendEvents } from '../changes/events.ts';
 import type { Db } from '../db/database.ts';
-import type { ConnectionRow } from '../db/tables.ts';
+import type { ConnectionRow, DeprovisionPolicy } from '../db/tables.ts';
 import { uuidv7 } from '../lib/ids.ts';
+import { DIALECT_CHOICES } from '../scim/dialects.ts';
 
 export const TOKEN_PREFIX = 'gh_scim_';
 /** How long a rotated-out token keeps working, unless the rotation says otherwise: 24 hours. */
 export const DEFAULT_ROTATION_GRACE_SECONDS = 24 * 60 * 60;
+
+/** Per-connection provisioning settings (README, "Provisioning rules"). */
+export interface ConnectionSettings {
+  /** `auto` (detect the client per request) or a client profile (src/scim/dialects.ts). */
+  readonly dialect: string;
+  /** `delete`: `active=false` removes the user from the platform; `suspend`: lists it inactive. */
+  readonly deprovisionPolicy: DeprovisionPolicy;
+  /** Days a deprovisioned user stays restorable before it is purged. */
+  readonly retentionDays: number;
+  /** A create or write for the userName of a LOCAL user links that user to this connection. */
+  readonly linkLocalUsers: boolean;
+  /** Requests per second; null: the server's default (GATEHOUSE_SCIM_RATE_LIMIT). */
+  readonly rateLimit: number | null;
+}
+
+export const DEFAULT_SETTINGS: ConnectionSettings = {
+  dialect: 'auto',
+  deprovisionPolicy: 'delete',
+  retentionDays: 30,
+  linkLocalUsers: true,
+  rateLimit: null,
+};
 
 export interface Connection {
   readonly id: string;
   readonly name: string;
   readonly createdAt: string;
   readonly lastUsedAt: string | null;
+  readonly settings: ConnectionSettings;
 }
 
 export interface ConnectionSummary extends Connection {
@@ -34,7 +58,7 @@ export interface ConnectionSummary extends Connection {
 export class ConnectionError extends Error {
   override name = 'ConnectionError';
   constructor(
-    readonly code: 'not_found' | 'name_taken' | 'invalid_name',
+    readonly code: 'not_found' | 'name_taken' | 'invalid_name' | 'invalid_setting',
     message: string,
   ) {
     super(message);
@@ -50,7 +74,119 @@ function newToken(): string {
 }
 
 function toConnection(row: ConnectionRow): Connection {
-  return { id: row.id, name: row.name, createdAt: row.created_at, lastUsedAt: row.last_used_at };
+  return {
+    id: row.id,
+    name: row.name,
+    createdAt: row.created_at,
+    lastUsedAt: row.last_used_at,
+    settings: settingsOf(row),
+  };
+}
+
+function settingsOf(
+  row: Pick<
+    ConnectionRow,
+    'dialect' | 'deprovision_policy' | 'retention_days' | 'link_local_users' | 'rate_limit'
+  >,
+): ConnectionSettings {
+  return {
+    dialect: row.dialect,
+    deprovisionPolicy: row.deprovision_policy,
+    retentionDays: Number(row.retention_days),
+    linkLocalUsers: Number(row.link_local_users) === 1,
+    rateLimit: row.rate_limit === null ? null : Number(row.rate_limit),
+  };
+}
+
+/** The limits a setting must keep: checked here, so the CLI and the admin API say the same. */
+export const SETTING_LIMITS = {
+  retentionDays: { min: 0, max: 3650 },
+  rateLimit: { min: 25, max: 100_000 },
+} as const;
+
+function checkSettings(settings: Partial<ConnectionSettings>, dialects: readonly string[]): void {
+  const fail = (message: string) => {
+    throw new ConnectionError('invalid_setting', message);
+  };
+  if (settings.dialect !== undefined && !dialects.includes(settings.dialect)) {
+    fail(`Unknown dialect "${settings.dialect}". Choose one of: ${dialects.join(', ')}.`);
+  }
+  if (
+    settings.deprovisionPolicy !== undefined &&
+    settings.deprovisionPolicy !== 'delete' &&
+    settings.deprovisionPolicy !== 'suspend'
+  ) {
+    fail('The deprovision policy is "delete" or "suspend".');
+  }
+  const { retentionDays, rateLimit } = SETTING_LIMITS;
+  if (
+    settings.retentionDays !== undefined &&
+    !(
+      Number.isInteger(settings.retentionDays) &&
+      settings.retentionDays >= retentionDays.min &&
+      settings.retentionDays <= retentionDays.max
+    )
+  ) {
+    fail(
+      `The retention is a whole number of days from ${retentionDays.min} to ${retentionDays.max}.`,
+    );
+  }
+  if (
+    settings.rateLimit !== undefined &&
+    settings.rateLimit !== null &&
+    !(
+      Number.isInteger(settings.rateLimit) &&
+      settings.rateLimit >= rateLimit.min &&
+      settings.rateLimit <= rateLimit.max
+    )
+  ) {
+    // Entra ID's gallery requirement is 25 requests per second: never limit below it.
+    fail(
+      `The rate limit is a whole number of requests per second from ${rateLimit.min} to ${rateLimit.max}.`,
+    );
+  }
+}
+
+/** Changes a connection's settings; the others stay. */
+export async function updateConnectionSettings(
+  db: Db,
+  key: string,
+  changes: Partial<ConnectionSettings>,
+  actor: string,
+): Promise<Connection> {
+  checkSettings(changes, DIALECT_CHOICES);
+  const connection = await getConnection(db, key);
+  const now = new Date().toISOString();
+  const set: Partial<ConnectionRow> = {
+    ...(changes.dialect !== undefined ? { dialect: changes.dialect } : {}),
+    ...(changes.deprovisionPolicy !== undefined
+      ? { deprovision_policy: changes.deprovisionPolicy }
+      : {}),
+    ...(changes.retentionDays !== undefined ? { retention_days: changes.retentionDays } : {}),
+    ...(changes.linkLocalUsers !== undefined
+      ? { link_local_users: changes.linkLocalUsers ? 1 : 0 }
+      : {}),
+    ...(changes.rateLimit !== undefined ? { rate_limit: changes.rateLimit } : {}),
+  };
+  if (Object.keys(set).length === 0) return connection;
+  await db.transaction().execute(async (trx) => {
+    await trx.updateTable('connections').set(set).where('id', '=', connection.id).execute();
+    await appendEvents(
+      trx,
+      [
+        {
+          type: 'connection.updated',
+          resourceType: 'Connection',
+          resourceId: connection.id,
+          actor,
+          summary: { changed: Object.keys(changes).sort() },
+        },
+      ],
+      now,
+    );
+  });
+  forgetTokens(db);
+  return getConnection(db, connection.id);
 }
 
 async function insertToken(db: Db, connectionId: string, now: string): Promise<string> {
@@ -100,6 +236,11 @@ export async function createConnection(
       name_lc: trimmed.toLowerCase(),
       created_at: now,
       last_used_at: null,
+      dialect: DEFAULT_SETTINGS.dialect,
+      deprovision_policy: DEFAULT_SETTINGS.deprovisionPolicy,
+      retention_days: DEFAULT_SETTINGS.retentionDays,
+      link_local_users: 1,
+      rate_limit: null,
     };
     await trx.insertInto('connections').values(row).execute();
     const token = await insertToken(trx, row.id, now);
@@ -131,7 +272,7 @@ export async function findConnection(db: Db, key: string): Promise<Connection | 
   return row ? toConnection(row) : undefined;
 }
 
-async function getConnection(db: Db, key: string): Promise<Connection> {
+export async function getConnection(db: Db, key: string): Promise<Connection> {
   const connection = await findConnection(db, key);
   if (!connection)
     throw new ConnectionError('not_found', `No connection has the id or name "${key}".`);
@@ -266,6 +407,7 @@ export interface AuthenticatedConnection {
   readonly connectionId: string;
   readonly name: string;
   readonly tokenId: string;
+  readonly settings: ConnectionSettings;
 }
 
 /** How often, at most, one process records a token's last use: not a write per request. */
@@ -287,6 +429,7 @@ interface TokenRow {
   readonly expires_at: string | null;
   readonly connection_id: string;
   readonly name: string;
+  readonly settings: ConnectionSettings;
 }
 
 function authCacheOf(db: Db) {
@@ -314,12 +457,27 @@ export async function authenticate(
   const cache = authCacheOf(db);
   let entry = cache.get(hash);
   if (!entry || now - entry.at > AUTH_CACHE_MS) {
-    const found = await db
+    const row = await db
       .selectFrom('connection_tokens as t')
       .innerJoin('connections as c', 'c.id', 't.connection_id')
       .select(['t.id', 't.token_hash', 't.expires_at', 'c.id as connection_id', 'c.name'])
+      .select([
+        'c.dialect',
+        'c.deprovision_policy',
+        'c.retention_days',
+        'c.link_local_users',
+        'c.rate_limit',
+      ])
       .where('t.token_hash', '=', hash)
       .executeTakeFirst();
+    const found: TokenRow | undefined = row && {
+      id: row.id,
+      token_hash: row.token_hash,
+      expires_at: row.expires_at,
+      connection_id: row.connection_id,
+      name: row.name,
+      settings: settingsOf(row),
+    };
     entry = { found, at: now };
     // Bounded: unknown tokens are cached too (a client retrying a bad token costs no query).
     if (cache.size >= 10_000) cache.clear();
@@ -347,5 +505,10 @@ export async function authenticate(
         .execute(),
     ]).catch(() => lastRecorded.delete(row.id));
   }
-  return { connectionId: row.connection_id, name: row.name, tokenId: row.id };
+  return {
+    connectionId: row.connection_id,
+    name: row.name,
+    tokenId: row.id,
+    settings: row.settings,
+  };
 }
