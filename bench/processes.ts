@@ -253,6 +253,8 @@ export function gatehouseEnv(storage: Storage, port?: number): NodeJS.ProcessEnv
     GATEHOUSE_DATA_DIR: storage.dataDir,
     LOG_LEVEL: 'silent',
     NODE_ENV: 'production',
+    // The benchmark measures the server's ceiling, not the per-connection rate limit.
+    GATEHOUSE_SCIM_RATE_LIMIT: '100000',
   };
   delete env.DATABASE_URL;
   delete env.GATEHOUSE_PUBLIC_URL;

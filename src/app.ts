@@ -7,11 +7,19 @@ import type { FastifyInstance, FastifyReply } from 'fastify';
 import type { Config } from './config.ts';
 import type { DatabaseHandle } from './db/database.ts';
 import { scimPlugin } from './http/scim/plugin.ts';
+import { ProvisioningLog } from './provisioning/provisioning-log.ts';
 import { ScimError } from './scim/errors.ts';
 
 export interface AppDependencies {
   readonly config: Config;
   readonly database: DatabaseHandle;
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** The buffered writer of the provisioning log (flushed when the app closes). */
+    provisioningLog: ProvisioningLog;
+  }
 }
 
 export async function buildApp({ config, database }: AppDependencies): Promise<FastifyInstance> {
@@ -49,6 +57,12 @@ export async function buildApp({ config, database }: AppDependencies): Promise<F
 
   app.get('/healthz', async () => ({ status: 'ok', database: database.dialect }));
 
+  const provisioningLog = new ProvisioningLog(database.db, database.dialect, (error, dropped) =>
+    app.log.error({ err: error, dropped }, 'could not write the provisioning log; will retry'),
+  );
+  app.decorate('provisioningLog', provisioningLog);
+  app.addHook('onClose', async () => provisioningLog.close());
+
   await app.register(scimPlugin, {
     prefix: '/scim/v2',
     database,
@@ -56,6 +70,8 @@ export async function buildApp({ config, database }: AppDependencies): Promise<F
     maxPageSize: config.maxPageSize,
     maxBodyBytes: config.maxBodyBytes,
     maxMembersPerResponse: config.maxMembersPerResponse,
+    rateLimit: config.scimRateLimit,
+    provisioningLog,
   });
 
   return app;

@@ -21,6 +21,10 @@ export interface Config {
   readonly maxBodyBytes: number;
   /** Most group members one response lists (beyond: 400 tooMany). */
   readonly maxMembersPerResponse: number;
+  /** SCIM requests per second per connection and process, unless a connection sets its own. */
+  readonly scimRateLimit: number;
+  /** Days the provisioning log keeps an entry. */
+  readonly provisioningLogRetentionDays: number;
 }
 
 export class ConfigError extends Error {
@@ -111,6 +115,15 @@ export function loadConfig(env: Env = process.env): Config {
       16 * 1024 * 1024,
       1024,
       1024 * 1024 * 1024,
+    ),
+    // Entra ID's gallery requirement is 25 requests per second per tenant: never below it.
+    scimRateLimit: integer(env, 'GATEHOUSE_SCIM_RATE_LIMIT', 200, 25, 100_000),
+    provisioningLogRetentionDays: integer(
+      env,
+      'GATEHOUSE_PROVISIONING_LOG_RETENTION_DAYS',
+      30,
+      1,
+      3650,
     ),
   };
 }

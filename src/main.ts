@@ -2,12 +2,15 @@
 import { buildApp } from './app.ts';
 import type { Config } from './config.ts';
 import { openDatabase } from './db/database.ts';
+import { startMaintenance } from './maintenance.ts';
 
 export async function serve(config: Config): Promise<void> {
   const database = await openDatabase(config);
   const app = await buildApp({ config, database });
+  const stopMaintenance = startMaintenance(database, config, app.log);
   const shutdown = async (signal: string) => {
     app.log.info({ signal }, 'shutting down');
+    stopMaintenance();
     await app.close();
     await database.close();
     process.exit(0);

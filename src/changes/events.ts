@@ -18,6 +18,7 @@ export type EventType =
   | 'group.created'
   | 'group.updated'
   | 'group.deleted'
+  | 'group.linked'
   | 'group.member_added'
   | 'group.member_removed'
   | 'connection.created'

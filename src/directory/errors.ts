@@ -11,6 +11,7 @@ export type DirectoryErrorCode =
   | 'invalid_member'
   | 'membership_cycle'
   | 'read_only'
+  | 'forbidden'
   | 'too_many';
 
 export class DirectoryError extends Error {

@@ -87,6 +87,7 @@ export async function membersOfGroups(
   db: Db,
   groupIds: readonly string[],
   limit = Number.POSITIVE_INFINITY,
+  hideDeprovisioned = false,
 ): Promise<Map<string, Member[]>> {
   const result = new Map<string, Member[]>();
   let read = 0;
@@ -109,6 +110,7 @@ export async function membersOfGroups(
         'g.display_name',
       ])
       .where('m.group_id', 'in', ids)
+      .$if(hideDeprovisioned, (q) => q.where('u.deprovisioned_at', 'is', null))
       .orderBy('m.group_id')
       .orderBy('m.member_id');
     if (Number.isFinite(limit)) query = query.limit(limit - read + 1);

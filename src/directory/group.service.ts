@@ -9,11 +9,12 @@ import type { Db } from '../db/database.ts';
 import type { MemberType } from '../db/tables.ts';
 import { uuidv7 } from '../lib/ids.ts';
 import type { Filter } from '../scim/filter-ast.ts';
-import { connectionIdOf, describeActor, originOf } from './actor.ts';
+import { connectionIdOf, describeActor, originOf, policyOf } from './actor.ts';
 import type { DirectoryContext } from './context.ts';
 import { checkIfMatch, inTransaction, isUniqueViolation, nowOf } from './context.ts';
 import { DirectoryError, notFound } from './errors.ts';
 import { compileMemberCondition } from './filter-sql.ts';
+import { claimFor } from './ownership.ts';
 import {
   deleteMemberships,
   deleteMembershipsOf,
@@ -95,10 +96,33 @@ export async function createGroup(
       return toGroup(row);
     });
   } catch (error) {
-    if (isUniqueViolation(error))
-      throw displayNameTaken(displayName, await findGroupIdByDisplayName(context.db, displayName));
-    throw error;
+    if (!isUniqueViolation(error)) throw error;
+    const existing = await findGroupIdByDisplayName(context.db, displayName);
+    const linked = existing ? await linkOnCreate(context, existing, data, members) : undefined;
+    if (linked) return linked;
+    throw displayNameTaken(displayName, existing);
   }
+}
+
+/**
+ * A connection's create for the displayName of a LOCAL group links that group when its policy
+ * says so (Okta's "link pushed group" to an existing group does the same through a write).
+ * Its LOCAL memberships stay; the create's members are added as this connection's.
+ */
+async function linkOnCreate(
+  context: DirectoryContext,
+  id: string,
+  data: Record<string, unknown>,
+  members: readonly MemberInput[],
+): Promise<Group | undefined> {
+  const { actor } = context;
+  if (actor.kind !== 'connection' || !policyOf(actor).linkLocal) return undefined;
+  const row = await findGroupRow(context.db, context.dialect, id);
+  if (!row || !(row.origin === 'LOCAL' || row.connection_id === null)) return undefined;
+  return updateGroup(context, id, (current) => ({
+    data: { ...current.data, ...data },
+    members: members.length > 0 ? [{ kind: 'set', members }] : [],
+  }));
 }
 
 export async function findGroup(context: Pick<DirectoryContext, 'db' | 'dialect'>, id: string) {
@@ -141,10 +165,19 @@ export async function updateGroup(
     return await inTransaction(context, async (trx) => {
       const row = await findGroupRow(trx, context.dialect, id, true);
       if (!row) throw notFound('Group', id);
+      const claim = await claimFor(trx, context.actor, 'Group', row);
       const current = toGroup(row);
       checkIfMatch('Group', id, current.version, options.ifMatch);
       const { data, members = [] } = change(current);
       const events: ChangeEvent[] = [];
+      if (claim === 'link') {
+        events.push(
+          groupEvent('group.linked', id, context, {
+            displayName: current.displayName,
+            previousOrigin: row.origin,
+          }),
+        );
+      }
       const changed = changedKeys(current.data, data);
       const columns = groupColumns(data);
       wantedName = columns.display_name;
@@ -162,13 +195,17 @@ export async function updateGroup(
       }
       if (events.length === 0) return current;
       const version = current.version + 1;
-      await trx
-        .updateTable('groups')
-        .set({ ...(changed.length > 0 ? columns : {}), updated_at: now, version })
-        .where('id', '=', id)
-        .execute();
+      const values = {
+        ...(changed.length > 0 ? columns : {}),
+        ...(claim === 'link'
+          ? { origin: originOf(context.actor), connection_id: connectionIdOf(context.actor) }
+          : {}),
+        updated_at: now,
+        version,
+      };
+      await trx.updateTable('groups').set(values).where('id', '=', id).execute();
       await appendEvents(trx, events, now);
-      return toGroup({ ...row, ...(changed.length > 0 ? columns : {}), updated_at: now, version });
+      return toGroup({ ...row, ...values });
     });
   } catch (error) {
     if (isUniqueViolation(error)) throw displayNameTaken(wantedName, undefined);
@@ -185,6 +222,8 @@ export async function deleteGroup(
   await inTransaction(context, async (trx) => {
     const row = await findGroupRow(trx, context.dialect, id, true);
     if (!row) throw notFound('Group', id);
+    // A connection deletes only its own groups: a delete never links.
+    if ((await claimFor(trx, context.actor, 'Group', row)) !== 'own') throw notFound('Group', id);
     checkIfMatch('Group', id, Number(row.version), options.ifMatch);
     // Its own memberships go with it (ON DELETE CASCADE); its place in other groups goes here,
     // with the change-feed rows that a consumer mirroring memberships needs.
@@ -217,13 +256,17 @@ export async function listGroups(
   return { total: page.total, items: page.items.map(toGroup) };
 }
 
-/** The members of groups; more than `limit` in all is a `too_many` error. */
+/**
+ * The members of groups; more than `limit` in all is a `too_many` error. The platform's views
+ * hide deprovisioned users (their memberships are withdrawn until a restore).
+ */
 export async function membersOf(
   context: Pick<DirectoryContext, 'db'>,
   groupIds: readonly string[],
   limit?: number,
+  options: { readonly hideDeprovisioned?: boolean } = {},
 ) {
-  return membersOfGroups(context.db, groupIds, limit);
+  return membersOfGroups(context.db, groupIds, limit, options.hideDeprovisioned);
 }
 
 /** The memberships a connection's replace may touch; a local operator's touches all. */

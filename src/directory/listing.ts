@@ -26,6 +26,11 @@ export interface ListQuery {
    * The empty string asks for the first page.
    */
   readonly after?: string;
+  /**
+   * Users only: leave out those deprovisioned (waiting out their retention window). The
+   * platform's views (CLI, admin API) do; the identity provider's (SCIM) does not.
+   */
+  readonly hideDeprovisioned?: boolean;
 }
 
 /** What the repositories take beyond a ListQuery: shortcuts the service found. */
@@ -170,6 +175,7 @@ export function signatureOf(resource: 'User' | 'Group', query: ListQuery): strin
     query.filter ?? null,
     query.sortBy ?? null,
     query.sortOrder ?? null,
+    query.hideDeprovisioned ?? false,
   ]);
 }
 
@@ -244,6 +250,9 @@ export async function listRows<Row>(
   const where = query.filter ? compileFilter(query.filter, { resourceType, dialect }) : undefined;
   let base = db.selectFrom(table);
   if (where) base = base.where(where);
+  if (query.hideDeprovisioned && resourceType.id === 'User') {
+    base = base.where('deprovisioned_at', 'is', null);
+  }
   const count = async () =>
     query.skipTotal
       ? -1

@@ -17,6 +17,8 @@ export interface User {
   readonly createdAt: string;
   readonly updatedAt: string;
   readonly version: number;
+  /** When the identity provider deprovisioned the user (hidden from the platform until purged). */
+  readonly deprovisionedAt: string | null;
   /** The SCIM representation as stored (src/scim/resource.ts). */
   readonly data: Record<string, unknown>;
   /** Whether the user is in any group, when the query that read it says (lists do). */
@@ -48,6 +50,7 @@ export function toUser(row: UserRow & { in_groups?: unknown }): User {
     createdAt: row.created_at,
     updatedAt: row.updated_at,
     version: Number(row.version),
+    deprovisionedAt: row.deprovisioned_at,
     data: parseData(row.data),
   };
 }
@@ -77,6 +80,22 @@ export async function findUserIdByUserName(db: Db, userName: string): Promise<st
     .selectFrom('users')
     .select('id')
     .where('user_name_lc', '=', userName.toLowerCase())
+    .executeTakeFirst();
+  return row?.id;
+}
+
+/** A user this connection deprovisioned, by externalId: a re-create restores it. */
+export async function findDeprovisionedByExternalId(
+  db: Db,
+  connectionId: string,
+  externalId: string,
+): Promise<string | undefined> {
+  const row = await db
+    .selectFrom('users')
+    .select('id')
+    .where('external_id', '=', externalId)
+    .where('connection_id', '=', connectionId)
+    .where('deprovisioned_at', 'is not', null)
     .executeTakeFirst();
   return row?.id;
 }

@@ -5,15 +5,17 @@
 import { appendEvents } from '../changes/events.ts';
 import type { ChangeEvent } from '../changes/events.ts';
 import { uuidv7 } from '../lib/ids.ts';
-import { connectionIdOf, describeActor, originOf } from './actor.ts';
+import { connectionIdOf, DEFAULT_POLICY, describeActor, originOf, policyOf } from './actor.ts';
 import { deleteMembershipsOf } from './group.repository.ts';
 import type { DirectoryContext } from './context.ts';
 import { checkIfMatch, inTransaction, isUniqueViolation, nowOf } from './context.ts';
 import { DirectoryError, notFound } from './errors.ts';
+import { claimFor, isAdministrator } from './ownership.ts';
 import type { ListQuery, Page } from './listing.ts';
 import { listWithCaches } from './listing.ts';
 import {
   deleteUserRow,
+  findDeprovisionedByExternalId,
   findUserIdByUserName,
   findUserRow,
   groupsOfUsers,
@@ -42,6 +44,12 @@ function userNameTaken(userName: string, existingId: string | undefined) {
   );
 }
 
+/**
+ * Creates a user. A connection's create may instead restore a user it deprovisioned (same
+ * externalId or userName: same id, memberships back) or link a LOCAL user of the same userName
+ * (see ownership.ts); a create that finds the userName otherwise taken is a conflict naming the
+ * user that has it (what a client retrying after a timeout needs).
+ */
 export async function createUser(
   context: DirectoryContext,
   data: Record<string, unknown>,
@@ -49,6 +57,20 @@ export async function createUser(
   const now = nowOf(context);
   const id = uuidv7();
   const { actor } = context;
+  if (actor.kind === 'connection' && typeof data.externalId === 'string') {
+    const returning = await findDeprovisionedByExternalId(
+      context.db,
+      actor.connectionId,
+      data.externalId,
+    );
+    if (returning) return updateUser(context, returning, () => data);
+  }
+  // The identity provider may create a user already inactive (Ping can): under the policy
+  // `delete` it never joins the platform, but stays restorable like a deactivated one.
+  const deprovisioned =
+    actor.kind === 'connection' &&
+    data.active === false &&
+    policyOf(actor).deprovision === 'delete';
   try {
     return await inTransaction(context, async (trx) => {
       const userName = String(data.userName);
@@ -62,27 +84,57 @@ export async function createUser(
         created_at: now,
         updated_at: now,
         version: 1,
-        deprovisioned_at: null,
+        deprovisioned_at: deprovisioned ? now : null,
       };
       await insertUser(trx, row);
       await writeEmails(trx, id, data, false);
       await appendEvents(
         trx,
-        [userEvent('user.created', id, context, { userName, origin: row.origin })],
+        [
+          userEvent('user.created', id, context, { userName, origin: row.origin }),
+          ...(deprovisioned ? [deprovisionEvent(id, context, userName, now)] : []),
+        ],
         now,
       );
       return toUser(row);
     });
   } catch (error) {
-    // Two creates of one userName at once: the unique index decides, the loser gets a conflict.
-    if (isUniqueViolation(error)) {
-      throw userNameTaken(
-        String(data.userName),
-        await findUserIdByUserName(context.db, String(data.userName)),
-      );
-    }
-    throw error;
+    // The userName is taken (two creates at once included: the unique index decides).
+    if (!isUniqueViolation(error)) throw error;
+    const userName = String(data.userName);
+    const existing = await findUserIdByUserName(context.db, userName);
+    const adopted = existing ? await adoptOnCreate(context, existing, data) : undefined;
+    if (adopted) return adopted;
+    throw userNameTaken(userName, existing);
   }
+}
+
+/**
+ * A connection's create for a userName that exists: restores the user if this connection
+ * deprovisioned it; links it if it is LOCAL and the policy says so. Undefined: a conflict.
+ */
+async function adoptOnCreate(
+  context: DirectoryContext,
+  id: string,
+  data: Record<string, unknown>,
+): Promise<User | undefined> {
+  const { actor } = context;
+  if (actor.kind !== 'connection') return undefined;
+  const row = await findUserRow(context.db, context.dialect, id);
+  if (!row) return undefined;
+  if (row.origin === 'IDP' && row.connection_id === actor.connectionId) {
+    return row.deprovisioned_at !== null ? updateUser(context, id, () => data) : undefined;
+  }
+  const local = row.origin === 'LOCAL' || row.connection_id === null;
+  if (!local || !policyOf(actor).linkLocal) return undefined;
+  if (await isAdministrator(context.db, id)) {
+    throw new DirectoryError(
+      'user_name_taken',
+      `userName ${JSON.stringify(row.user_name)} is taken by user ${id}, a console administrator: an identity provider cannot take it over.`,
+    );
+  }
+  // Linked: what the identity provider sends wins, what it does not send stays.
+  return updateUser(context, id, (current) => ({ ...current.data, ...data }));
 }
 
 export async function findUser(context: Pick<DirectoryContext, 'db' | 'dialect'>, id: string) {
@@ -114,6 +166,10 @@ export async function findUserByIdOrUserName(
  * Changes a user: `change` receives the current user (read in the transaction, locked on
  * PostgreSQL) and returns its new data. Nothing is written, and the version stays, when the
  * data is unchanged.
+ *
+ * A connection's write follows its policy: it may link a LOCAL user (ownership.ts), and
+ * `active=false` under the policy `delete` deprovisions the user (it leaves the platform's
+ * view, restorable until its retention ends); `active=true` restores it.
  */
 export async function updateUser(
   context: DirectoryContext,
@@ -127,11 +183,15 @@ export async function updateUser(
     return await inTransaction(context, async (trx) => {
       const row = await findUserRow(trx, context.dialect, id, true);
       if (!row) throw notFound('User', id);
+      const claim = await claimFor(trx, context.actor, 'User', row);
       const current = toUser(row);
       checkIfMatch('User', id, current.version, options.ifMatch);
       const data = change(current);
       const changed = changedKeys(current.data, data);
-      if (changed.length === 0) return current;
+      const deprovisionedAt = deprovisionedAfter(context, row.deprovisioned_at, data, now);
+      if (changed.length === 0 && claim === 'own' && deprovisionedAt === row.deprovisioned_at) {
+        return current;
+      }
       const columns = userColumns(data);
       wantedName = columns.user_name;
       if (columns.user_name_lc !== row.user_name_lc) {
@@ -139,14 +199,38 @@ export async function updateUser(
         if (other && other !== id) throw userNameTaken(columns.user_name, other);
       }
       const version = current.version + 1;
-      await updateUserRow(trx, id, { ...columns, updated_at: now, version });
+      const ownership =
+        claim === 'link'
+          ? { origin: originOf(context.actor), connection_id: connectionIdOf(context.actor) }
+          : {};
+      const values = {
+        ...columns,
+        ...ownership,
+        deprovisioned_at: deprovisionedAt,
+        updated_at: now,
+        version,
+      };
+      await updateUserRow(trx, id, values);
       if (changed.includes('emails')) await writeEmails(trx, id, data, true);
-      await appendEvents(
-        trx,
-        [userEvent('user.updated', id, context, { userName: columns.user_name, changed })],
-        now,
-      );
-      return toUser({ ...row, ...columns, updated_at: now, version });
+      const userName = columns.user_name;
+      const events: ChangeEvent[] = [];
+      if (claim === 'link') {
+        events.push(
+          userEvent('user.linked', id, context, { userName, previousOrigin: row.origin }),
+        );
+      }
+      if (changed.length > 0) {
+        events.push(userEvent('user.updated', id, context, { userName, changed }));
+      }
+      if (deprovisionedAt !== row.deprovisioned_at) {
+        events.push(
+          deprovisionedAt === null
+            ? userEvent('user.restored', id, context, { userName })
+            : deprovisionEvent(id, context, userName, now),
+        );
+      }
+      await appendEvents(trx, events, now);
+      return toUser({ ...row, ...values });
     });
   } catch (error) {
     // A concurrent rename took the name between our check and our write.
@@ -166,6 +250,8 @@ export async function deleteUser(
   await inTransaction(context, async (trx) => {
     const row = await findUserRow(trx, context.dialect, id, true);
     if (!row) throw notFound('User', id);
+    // A connection deletes only its own users: a delete never links.
+    if ((await claimFor(trx, context.actor, 'User', row)) !== 'own') throw notFound('User', id);
     checkIfMatch('User', id, Number(row.version), options.ifMatch);
     const left = await deleteMembershipsOf(trx, id);
     await deleteUserRow(trx, id);
@@ -199,6 +285,67 @@ export async function listUsers(
 
 export async function groupsOf(context: Pick<DirectoryContext, 'db'>, userIds: readonly string[]) {
   return groupsOfUsers(context.db, userIds);
+}
+
+/**
+ * The user's `deprovisioned_at` after a write: set when a connection with the policy `delete`
+ * makes it inactive, cleared when it makes it active again. Local writes leave it.
+ */
+function deprovisionedAfter(
+  context: DirectoryContext,
+  before: string | null,
+  data: Record<string, unknown>,
+  now: string,
+): string | null {
+  const { actor } = context;
+  if (actor.kind !== 'connection') return before;
+  if (data.active === false) {
+    return before ?? (policyOf(actor).deprovision === 'delete' ? now : null);
+  }
+  return null;
+}
+
+function deprovisionEvent(
+  id: string,
+  context: DirectoryContext,
+  userName: string,
+  now: string,
+): ChangeEvent {
+  const days = policyOf(context.actor).retentionDays;
+  const purgeAfter = new Date(Date.parse(now) + days * 86_400_000).toISOString();
+  return userEvent('user.deprovisioned', id, context, { userName, purgeAfter });
+}
+
+/**
+ * Purges the users whose retention window has passed: each connection's own window (the
+ * default for a user whose connection is gone). Returns how many were purged.
+ */
+export async function purgeDeprovisionedUsers(
+  context: Pick<DirectoryContext, 'db' | 'dialect' | 'now'>,
+): Promise<number> {
+  const now = Date.parse(nowOf(context));
+  const rows = await context.db
+    .selectFrom('users as u')
+    .leftJoin('connections as c', 'c.id', 'u.connection_id')
+    .select(['u.id', 'u.deprovisioned_at', 'c.retention_days'])
+    .where('u.deprovisioned_at', 'is not', null)
+    .execute();
+  const due = rows.filter((row) => {
+    const days = row.retention_days === null ? DEFAULT_POLICY.retentionDays : row.retention_days;
+    return Date.parse(row.deprovisioned_at!) + Number(days) * 86_400_000 <= now;
+  });
+  const purger: DirectoryContext = { ...context, actor: { kind: 'local', name: 'retention' } };
+  let purged = 0;
+  for (const row of due) {
+    try {
+      await deleteUser(purger, row.id);
+      purged++;
+    } catch (error) {
+      // Restored or deleted meanwhile.
+      if (!(error instanceof DirectoryError && error.code === 'not_found')) throw error;
+    }
+  }
+  return purged;
 }
 
 function userEvent(

@@ -33,7 +33,13 @@ export async function startTestApp(
   env: Record<string, string> = {},
 ): Promise<TestApp> {
   const database = await openTestDatabase(dialect);
-  const config = loadConfig({ GATEHOUSE_PUBLIC_URL: PUBLIC_URL, LOG_LEVEL: 'silent', ...env });
+  const config = loadConfig({
+    GATEHOUSE_PUBLIC_URL: PUBLIC_URL,
+    LOG_LEVEL: 'silent',
+    // Tests send bursts far beyond any identity provider; the rate-limit tests set their own.
+    GATEHOUSE_SCIM_RATE_LIMIT: '100000',
+    ...env,
+  });
   const app = await buildApp({ config, database });
   const { connection, token } = await createConnection(database.db, 'okta', 'test');
   return {
@@ -42,8 +48,11 @@ export async function startTestApp(
     config,
     token,
     connectionId: connection.id,
-    scim: (method, url, body, headers = {}) =>
-      app.inject({
+    // The provisioning log is written in the background: flushed first, its writes never land
+    // among the queries a test counts for a request.
+    scim: async (method, url, body, headers = {}) => {
+      await app.provisioningLog.flush();
+      return app.inject({
         method,
         url: url.startsWith('/') ? url : `${SCIM}/${url}`,
         headers: {
@@ -54,7 +63,8 @@ export async function startTestApp(
         ...(body !== undefined
           ? { payload: typeof body === 'string' ? body : JSON.stringify(body) }
           : {}),
-      }),
+      });
+    },
     close: async () => {
       await app.close();
       await database.drop();

@@ -16,6 +16,7 @@ const DIRECTORY: Record<DirectoryErrorCode, [number, ScimType | undefined]> = {
   invalid_member: [400, 'invalidValue'],
   membership_cycle: [400, 'invalidValue'],
   read_only: [400, 'mutability'],
+  forbidden: [403, undefined],
   too_many: [400, 'tooMany'],
 };
 

@@ -28,6 +28,8 @@ import { encodeCursor } from './cursor.ts';
 import { listResponse, parseSearch, projectionOf, searchBody, single } from './search.ts';
 import type { Query, Search } from './search.ts';
 import { toScimError } from './errors.ts';
+import { RateLimiter } from './rate-limit.ts';
+import type { ProvisioningLog } from '../../provisioning/provisioning-log.ts';
 import { etagOf, matchesEtag } from '../../directory/context.ts';
 import { DirectoryError } from '../../directory/errors.ts';
 
@@ -37,6 +39,9 @@ export interface ScimPluginOptions {
   readonly maxPageSize: number;
   readonly maxBodyBytes: number;
   readonly maxMembersPerResponse: number;
+  /** Requests per second per connection, unless the connection sets its own. */
+  readonly rateLimit: number;
+  readonly provisioningLog: ProvisioningLog;
 }
 
 const CONTENT_TYPE = 'application/scim+json; charset=utf-8';
@@ -44,6 +49,8 @@ const CONTENT_TYPE = 'application/scim+json; charset=utf-8';
 declare module 'fastify' {
   interface FastifyRequest {
     scimConnection?: AuthenticatedConnection;
+    /** What the provisioning log records of the request, filled in as it is handled. */
+    scimLog?: RequestLog;
   }
   interface FastifyContextConfig {
     /** Served without a bearer token (the discovery endpoints). */
@@ -51,9 +58,20 @@ declare module 'fastify' {
   }
 }
 
+/** The parts of a provisioning-log entry known only while the request is handled. */
+interface RequestLog {
+  readonly start: number;
+  error?: ScimError;
+  resourceType?: 'User' | 'Group';
+  readonly resourceIds: string[];
+  dialect?: string;
+  readonly normalizations: string[];
+}
+
 export async function scimPlugin(app: FastifyInstance, options: ScimPluginOptions): Promise<void> {
-  const { database, maxPageSize } = options;
+  const { database, maxPageSize, provisioningLog } = options;
   const baseUrl = `${options.publicUrl}/scim/v2`;
+  const limiter = new RateLimiter();
 
   // Bodies in application/scim+json or application/json, parsed with Fastify's JSON parser
   // (which refuses __proto__ and constructor.prototype keys).
@@ -66,6 +84,7 @@ export async function scimPlugin(app: FastifyInstance, options: ScimPluginOption
   app.setErrorHandler((error, request, reply) => {
     const { error: scimError, internal } = toScimError(error);
     if (internal) request.log.error({ err: error }, 'SCIM request failed');
+    if (request.scimLog) request.scimLog.error = scimError;
     void reply.code(scimError.status).type(CONTENT_TYPE).send(scimError.toJSON());
   });
 
@@ -75,7 +94,37 @@ export async function scimPlugin(app: FastifyInstance, options: ScimPluginOption
       undefined,
       `No SCIM endpoint at ${request.method} ${request.url.split('?')[0]}.`,
     );
+    if (request.scimLog) request.scimLog.error = error;
     void reply.code(404).type(CONTENT_TYPE).send(error.toJSON());
+  });
+
+  // Every request goes to the provisioning log, once answered (failures included).
+  app.addHook('onRequest', async (request) => {
+    request.scimLog = { start: performance.now(), resourceIds: [], normalizations: [] };
+  });
+  app.addHook('onResponse', async (request, reply) => {
+    const log = request.scimLog;
+    if (!log) return;
+    const [path = '', query] = request.url.split(/\?(.*)/s);
+    const connection = request.scimConnection;
+    provisioningLog.record({
+      at: new Date().toISOString(),
+      connectionId: connection?.connectionId ?? null,
+      connectionName: connection?.name ?? null,
+      method: request.method,
+      path,
+      query: query ? query : null,
+      status: reply.statusCode,
+      scimType: log.error?.scimType ?? null,
+      durationMs: performance.now() - log.start,
+      resourceType: log.resourceType ?? null,
+      resourceIds: log.resourceIds,
+      requestBody: request.body,
+      errorDetail: log.error?.message ?? null,
+      dialect: log.dialect ?? null,
+      normalizations: log.normalizations,
+      userAgent: request.headers['user-agent'] ?? null,
+    });
   });
 
   app.addHook('onRequest', async (request, reply) => {
@@ -87,6 +136,7 @@ export async function scimPlugin(app: FastifyInstance, options: ScimPluginOption
       const detail = match
         ? 'The bearer token is not valid (unknown, revoked or expired).'
         : 'Send a SCIM connection\'s token as "Authorization: Bearer <token>".';
+      request.scimLog!.error = new ScimError(401, undefined, detail);
       void reply
         .code(401)
         .header(
@@ -98,14 +148,40 @@ export async function scimPlugin(app: FastifyInstance, options: ScimPluginOption
       return reply;
     }
     request.scimConnection = connection;
+    const rate = connection.settings.rateLimit ?? options.rateLimit;
+    const admission = limiter.take(connection.connectionId, rate);
+    if (!admission.allowed) {
+      const error = new ScimError(
+        429,
+        undefined,
+        `Too many requests: connection "${connection.name}" may send ${rate} per second. Retry after ${admission.retryAfterSeconds} s.`,
+      );
+      request.scimLog!.error = error;
+      void reply
+        .code(429)
+        .header('Retry-After', String(admission.retryAfterSeconds))
+        .type(CONTENT_TYPE)
+        .send(error.toJSON());
+      return reply;
+    }
   });
 
   const contextOf = (request: FastifyRequest): ScimContext => {
     const connection = request.scimConnection!;
+    const { settings } = connection;
     return {
       db: database.db,
       dialect: database.dialect,
-      actor: { kind: 'connection', connectionId: connection.connectionId, name: connection.name },
+      actor: {
+        kind: 'connection',
+        connectionId: connection.connectionId,
+        name: connection.name,
+        policy: {
+          deprovision: settings.deprovisionPolicy,
+          retentionDays: settings.retentionDays,
+          linkLocal: settings.linkLocalUsers,
+        },
+      },
       baseUrl,
       maxMembersPerResponse: options.maxMembersPerResponse,
     };
@@ -217,6 +293,14 @@ function registerResource<T extends { id: string; version: number }>(
   maxPageSize: number,
 ): void {
   type IdRequest = FastifyRequest<{ Params: { id: string }; Querystring: Query }>;
+  const resourceType = endpoint === '/Users' ? 'User' : 'Group';
+  /** Notes the resource a request touched, for the provisioning log. */
+  const touched = (request: FastifyRequest, id?: string) => {
+    const log = request.scimLog;
+    if (!log) return;
+    log.resourceType = resourceType;
+    if (id !== undefined) log.resourceIds.push(id);
+  };
   const projection = (request: FastifyRequest<{ Querystring: Query }>) =>
     projectionOf(single(request.query, 'attributes'), single(request.query, 'excludedAttributes'));
   const ifMatch = (request: FastifyRequest) => request.headers['if-match'];
@@ -262,6 +346,7 @@ function registerResource<T extends { id: string; version: number }>(
   };
 
   app.get<{ Querystring: Query }>(endpoint, async (request, reply) => {
+    touched(request);
     const q = request.query;
     const search = parseSearch(
       {
@@ -280,11 +365,17 @@ function registerResource<T extends { id: string; version: number }>(
     return list(reply, contextOf(request), search);
   });
 
-  app.post(`${endpoint}/.search`, async (request, reply) =>
-    list(reply, contextOf(request), parseSearch(searchBody(request.body), maxPageSize, endpoint)),
-  );
+  app.post(`${endpoint}/.search`, async (request, reply) => {
+    touched(request);
+    return list(
+      reply,
+      contextOf(request),
+      parseSearch(searchBody(request.body), maxPageSize, endpoint),
+    );
+  });
 
   app.get(`${endpoint}/:id`, async (request: IdRequest, reply) => {
+    touched(request, request.params.id);
     const context = contextOf(request);
     const item = await kind.get(context, request.params.id);
     const [rendered] = await kind.render(context, [item], projection(request));
@@ -297,8 +388,10 @@ function registerResource<T extends { id: string; version: number }>(
   });
 
   app.post<{ Querystring: Query }>(endpoint, async (request, reply) => {
+    touched(request);
     const context = contextOf(request);
     const item = await kind.create(context, request.body);
+    touched(request, item.id);
     const rendered = await renderWritten(context, item, projection(request), { created: true });
     return sendResource(
       reply.header('Location', `${context.baseUrl}${endpoint}/${item.id}`),
@@ -308,6 +401,7 @@ function registerResource<T extends { id: string; version: number }>(
   });
 
   app.put(`${endpoint}/:id`, async (request: IdRequest, reply) => {
+    touched(request, request.params.id);
     const context = contextOf(request);
     const item = await kind.replace(context, request.params.id, request.body, ifMatch(request));
     const rendered = await renderWritten(context, item, projection(request));
@@ -315,6 +409,7 @@ function registerResource<T extends { id: string; version: number }>(
   });
 
   app.patch(`${endpoint}/:id`, async (request: IdRequest, reply) => {
+    touched(request, request.params.id);
     const context = contextOf(request);
     const { item, membersChanged } = await kind.patch(
       context,
@@ -332,6 +427,7 @@ function registerResource<T extends { id: string; version: number }>(
   });
 
   app.delete(`${endpoint}/:id`, async (request: IdRequest, reply) => {
+    touched(request, request.params.id);
     await kind.remove(contextOf(request), request.params.id, ifMatch(request));
     return reply.code(204).send();
   });
