@@ -5,7 +5,6 @@
  * membership changes whose cost does not depend on the group's size.
  */
 import { randomUUID } from 'node:crypto';
-import type { LightMyRequestResponse } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DIALECTS } from './support/databases.ts';
 import {
@@ -18,8 +17,8 @@ import {
   startTestApp,
 } from './support/app.ts';
 import type { TestApp } from './support/app.ts';
+import { expectScimError } from './support/scim-errors.ts';
 
-const ERROR_SCHEMA = 'urn:ietf:params:scim:api:messages:2.0:Error';
 const BASE = `${PUBLIC_URL}${SCIM}`;
 
 interface MemberBody {
@@ -94,18 +93,6 @@ async function lastSeq(t: TestApp): Promise<number> {
     .select((eb) => eb.fn.max('seq').as('seq'))
     .executeTakeFirst();
   return Number(row?.seq ?? 0);
-}
-
-function expectScimError(response: LightMyRequestResponse, status: number, scimType?: string) {
-  expect(response.statusCode, response.body).toBe(status);
-  expect(response.headers['content-type']).toMatch(/^application\/scim\+json/);
-  const body = json(response);
-  expect(body.schemas).toEqual([ERROR_SCHEMA]);
-  expect(body.status).toBe(String(status));
-  if (scimType !== undefined) expect(body.scimType).toBe(scimType);
-  expect(typeof body.detail).toBe('string');
-  expect(body.detail).not.toBe('');
-  return body;
 }
 
 const addMembers = (...ids: string[]) =>

@@ -25,6 +25,7 @@ import {
   deleteUser,
   findUserByIdOrUserName,
   groupsOf,
+  listDeprovisionedUsers,
   listUsers,
 } from '../directory/user.service.ts';
 import type { User } from '../directory/user.service.ts';
@@ -33,10 +34,17 @@ import {
   createConnection,
   DEFAULT_ROTATION_GRACE_SECONDS,
   deleteConnection,
+  getConnection,
   listConnections,
   revokeTokens,
   rotateToken,
+  SETTING_LIMITS,
+  updateConnectionSettings,
 } from '../provisioning/connection.service.ts';
+import type { Connection, ConnectionSettings } from '../provisioning/connection.service.ts';
+import { listProvisioningLog } from '../provisioning/provisioning-log.ts';
+import { grantRole, listRoles, parseRole, revokeRole, roleOf } from '../directory/roles.service.ts';
+import { DIALECT_CHOICES } from '../scim/dialects.ts';
 import { ScimError } from '../scim/errors.ts';
 import { parseFilter } from '../scim/filter.ts';
 import { normalizeResource } from '../scim/resource.ts';
@@ -88,6 +96,7 @@ function userSummary(user: User) {
     origin: user.origin,
     connectionId: user.connectionId,
     active: user.active,
+    deprovisionedAt: user.deprovisionedAt,
     createdAt: user.createdAt,
     updatedAt: user.updatedAt,
   };
@@ -103,6 +112,24 @@ function groupSummary(group: Group) {
     createdAt: group.createdAt,
     updatedAt: group.updatedAt,
   };
+}
+
+function yesNo(value: string): boolean {
+  const v = value.trim().toLowerCase();
+  if (['yes', 'true', 'on', '1'].includes(v)) return true;
+  if (['no', 'false', 'off', '0'].includes(v)) return false;
+  throw new InvalidArgumentError('expected yes or no.');
+}
+
+function settingsTable(connection: Connection): string[][] {
+  const s = connection.settings;
+  return [
+    ['dialect', s.dialect],
+    ['deprovision', s.deprovisionPolicy],
+    ['retention days', String(s.retentionDays)],
+    ['link local users', s.linkLocalUsers ? 'yes' : 'no'],
+    ['rate limit', s.rateLimit === null ? 'server default' : `${s.rateLimit}/s`],
+  ];
 }
 
 function positiveInteger(value: string): number {
@@ -202,6 +229,112 @@ export function buildCli(): Command {
     );
 
   connections
+    .command('show <connection>')
+    .description('Show a connection (by id or name): its settings, tokens and SCIM base URL.')
+    .option('--json', 'print JSON')
+    .action(async (key: string, options: JsonOption) =>
+      withDatabase(async (database, config) => {
+        const connection = await getConnection(database.db, key);
+        const summary = (await listConnections(database.db)).find((c) => c.id === connection.id)!;
+        const value = { ...summary, scimBaseUrl: `${config.publicUrl}/scim/v2` };
+        print(options, value, () => {
+          printTable(
+            ['FIELD', 'VALUE'],
+            [
+              ['id', connection.id],
+              ['name', connection.name],
+              ['SCIM base URL', value.scimBaseUrl],
+              ['last used', connection.lastUsedAt ?? 'never'],
+              ...settingsTable(connection),
+            ],
+          );
+          console.log('\nTokens:');
+          printTable(
+            ['PREFIX', 'STATUS', 'EXPIRES', 'LAST USED'],
+            summary.tokens.map((t) => [
+              `${t.prefix}…`,
+              t.status,
+              t.expiresAt ?? '',
+              t.lastUsedAt ?? 'never',
+            ]),
+          );
+        });
+      }),
+    );
+
+  connections
+    .command('update <connection>')
+    .description(
+      "Change a connection's provisioning settings (the others stay). See the README's " +
+        '"Provisioning rules" for what each does.',
+    )
+    .addOption(
+      new Option(
+        '--dialect <dialect>',
+        'the client profile: auto detects it per request; strict is RFC 7644 only',
+      ).choices(DIALECT_CHOICES),
+    )
+    .addOption(
+      new Option(
+        '--deprovision <policy>',
+        'what active=false does: delete (the user leaves the platform, restorable during the retention) or suspend (listed as inactive)',
+      ).choices(['delete', 'suspend']),
+    )
+    .option(
+      '--retention-days <n>',
+      `days a deprovisioned user stays restorable before it is purged (${SETTING_LIMITS.retentionDays.min}-${SETTING_LIMITS.retentionDays.max})`,
+      positiveInteger,
+    )
+    .option(
+      '--link-local-users <yes|no>',
+      'whether a create or write for a LOCAL user or group links it to this connection',
+      yesNo,
+    )
+    .option(
+      '--rate-limit <n|default>',
+      `requests per second (${SETTING_LIMITS.rateLimit.min}-${SETTING_LIMITS.rateLimit.max}), or "default" for GATEHOUSE_SCIM_RATE_LIMIT`,
+      (value: string) => (value.trim().toLowerCase() === 'default' ? null : positiveInteger(value)),
+    )
+    .option('--json', 'print JSON')
+    .action(
+      async (
+        key: string,
+        options: JsonOption & {
+          dialect?: string;
+          deprovision?: 'delete' | 'suspend';
+          retentionDays?: number;
+          linkLocalUsers?: boolean;
+          rateLimit?: number | null;
+        },
+      ) =>
+        withDatabase(async (database) => {
+          const changes: Partial<ConnectionSettings> = {
+            ...(options.dialect !== undefined ? { dialect: options.dialect } : {}),
+            ...(options.deprovision !== undefined
+              ? { deprovisionPolicy: options.deprovision }
+              : {}),
+            ...(options.retentionDays !== undefined
+              ? { retentionDays: options.retentionDays }
+              : {}),
+            ...(options.linkLocalUsers !== undefined
+              ? { linkLocalUsers: options.linkLocalUsers }
+              : {}),
+            ...(options.rateLimit !== undefined ? { rateLimit: options.rateLimit } : {}),
+          };
+          if (Object.keys(changes).length === 0) {
+            throw new InvalidArgumentError(
+              'Nothing to change: give at least one of --dialect, --deprovision, --retention-days, --link-local-users, --rate-limit.',
+            );
+          }
+          const connection = await updateConnectionSettings(database.db, key, changes, 'local:cli');
+          print(options, connection, () => {
+            console.log(`Updated connection "${connection.name}".`);
+            printTable(['SETTING', 'VALUE'], settingsTable(connection));
+          });
+        }),
+    );
+
+  connections
     .command('rotate-token <connection>')
     .description(
       'Issue a new token. Earlier tokens keep working for the grace period (default 24h), so the ' +
@@ -270,24 +403,45 @@ export function buildCli(): Command {
     )
     .option('--limit <n>', 'at most this many', positiveInteger, 100)
     .option('--offset <n>', 'skip this many', positiveInteger, 0)
+    .option(
+      '--deprovisioned',
+      'list only the users deprovisioned by an identity provider (hidden from the platform, restorable until purged)',
+    )
     .option('--json', 'print JSON')
-    .action(async (options: JsonOption & { filter?: string; limit: number; offset: number }) =>
-      withDatabase(async (database) => {
-        const page = await listUsers(contextOf(database), {
-          ...(options.filter ? { filter: parseFilter(options.filter) } : {}),
-          sortBy: 'userName',
-          offset: options.offset,
-          limit: options.limit,
-        });
-        const items = page.items.map(userSummary);
-        print(options, items, () => {
-          printTable(
-            ['ID', 'USERNAME', 'ORIGIN', 'ACTIVE', 'EMAIL'],
-            items.map((u) => [u.id, u.userName, u.origin, u.active ? 'yes' : 'no', u.email ?? '']),
-          );
-          console.log(`${items.length} of ${page.total} user(s)`);
-        });
-      }),
+    .action(
+      async (
+        options: JsonOption & {
+          filter?: string;
+          limit: number;
+          offset: number;
+          deprovisioned?: boolean;
+        },
+      ) =>
+        withDatabase(async (database) => {
+          const page = options.deprovisioned
+            ? await listDeprovisionedUsers(contextOf(database), options.offset, options.limit)
+            : await listUsers(contextOf(database), {
+                ...(options.filter ? { filter: parseFilter(options.filter) } : {}),
+                sortBy: 'userName',
+                offset: options.offset,
+                limit: options.limit,
+                hideDeprovisioned: true,
+              });
+          const items = page.items.map(userSummary);
+          print(options, items, () => {
+            printTable(
+              ['ID', 'USERNAME', 'ORIGIN', 'ACTIVE', 'EMAIL'],
+              items.map((u) => [
+                u.id,
+                u.userName,
+                u.origin,
+                u.active ? 'yes' : 'no',
+                u.email ?? '',
+              ]),
+            );
+            console.log(`${items.length} of ${page.total} user(s)`);
+          });
+        }),
     );
 
   users
@@ -298,12 +452,18 @@ export function buildCli(): Command {
       withDatabase(async (database) => {
         const user = await requireUser(database, key);
         const groups = (await groupsOf(contextOf(database), [user.id])).get(user.id) ?? [];
-        const value = { ...userSummary(user), groups, scim: user.data };
+        const role = await roleOf(contextOf(database), user.id);
+        const value = { ...userSummary(user), role, groups, scim: user.data };
         print(options, value, () => {
           printTable(
             ['FIELD', 'VALUE'],
-            Object.entries(userSummary(user)).map(([k, v]) => [k, String(v ?? '')]),
+            Object.entries({ ...userSummary(user), role }).map(([k, v]) => [k, String(v ?? '')]),
           );
+          if (user.deprovisionedAt) {
+            console.log(
+              `\nDeprovisioned by its identity provider at ${user.deprovisionedAt}: hidden from the platform until restored or purged.`,
+            );
+          }
           console.log('\nGroups:');
           printTable(
             ['ID', 'DISPLAY NAME', 'TYPE', 'ORIGIN'],
@@ -406,7 +566,12 @@ export function buildCli(): Command {
     .action(async (key: string, options: JsonOption) =>
       withDatabase(async (database) => {
         const group = await requireGroup(database, key);
-        const members = (await membersOf(contextOf(database), [group.id])).get(group.id) ?? [];
+        const members =
+          (
+            await membersOf(contextOf(database), [group.id], undefined, {
+              hideDeprovisioned: true,
+            })
+          ).get(group.id) ?? [];
         print(options, { ...groupSummary(group), members }, () => {
           printTable(
             ['FIELD', 'VALUE'],
@@ -520,6 +685,113 @@ export function buildCli(): Command {
               e.actor,
               JSON.stringify(e.summary),
             ]),
+          ),
+        );
+      }),
+    );
+
+  // ---- provisioning log ----------------------------------------------------------------------
+  program
+    .command('provisioning-log')
+    .description(
+      'Print the provisioning log, newest first: every SCIM request with its status, duration, ' +
+        'the resources it touched and its body (secrets redacted).',
+    )
+    .option('--connection <connection>', 'only requests of this connection (id or name)')
+    .option('--failed', 'only requests that failed (status 400 or more)')
+    .option('--resource <id>', 'only requests that touched this user or group')
+    .option('--since <time>', 'only requests at or after this ISO 8601 time')
+    .option('--limit <n>', 'at most this many', positiveInteger, 50)
+    .option('--json', 'print JSON (with the request bodies)')
+    .action(
+      async (
+        options: JsonOption & {
+          connection?: string;
+          failed?: boolean;
+          resource?: string;
+          since?: string;
+          limit: number;
+        },
+      ) =>
+        withDatabase(async (database) => {
+          const connection = options.connection
+            ? await getConnection(database.db, options.connection)
+            : undefined;
+          if (options.since !== undefined && Number.isNaN(Date.parse(options.since))) {
+            throw new InvalidArgumentError(`--since: "${options.since}" is not an ISO 8601 time.`);
+          }
+          const entries = await listProvisioningLog(database.db, {
+            ...(connection ? { connectionId: connection.id } : {}),
+            ...(options.failed ? { failed: true } : {}),
+            ...(options.resource ? { resourceId: options.resource } : {}),
+            ...(options.since ? { since: new Date(options.since).toISOString() } : {}),
+            limit: options.limit,
+          });
+          print(options, entries, () =>
+            printTable(
+              ['TIME', 'CONNECTION', 'REQUEST', 'STATUS', 'MS', 'RESOURCES', 'ERROR'],
+              entries.map((e) => [
+                e.at,
+                e.connectionName ?? '-',
+                `${e.method} ${e.path}${e.query ? `?${e.query}` : ''}`,
+                `${e.status}${e.scimType ? ` ${e.scimType}` : ''}`,
+                e.durationMs.toFixed(1),
+                e.resourceIds.join(' '),
+                e.errorDetail ?? '',
+              ]),
+            ),
+          );
+        }),
+    );
+
+  // ---- console roles -------------------------------------------------------------------------
+  const roles = program
+    .command('roles')
+    .description(
+      'Console roles held by directory users: admin (everything) or viewer (read only). An IDP ' +
+        'user may hold one; a LOCAL admin is never linked by an identity provider.',
+    );
+
+  roles
+    .command('grant <user> <role>')
+    .description('Give a user (id or userName) the role admin or viewer.')
+    .option('--json', 'print JSON')
+    .action(async (key: string, roleName: string, options: JsonOption) =>
+      withDatabase(async (database) => {
+        const role = parseRole(roleName);
+        const user = await requireUser(database, key);
+        const grant = await grantRole(contextOf(database), user.id, role);
+        print(options, grant, () => console.log(`${grant.userName} is now ${grant.role}.`));
+      }),
+    );
+
+  roles
+    .command('revoke <user>')
+    .description("Take away a user's console role.")
+    .option('--json', 'print JSON')
+    .action(async (key: string, options: JsonOption) =>
+      withDatabase(async (database) => {
+        const user = await requireUser(database, key);
+        const revoked = await revokeRole(contextOf(database), user.id);
+        print(options, { userId: user.id, revoked }, () =>
+          console.log(
+            revoked ? `${user.userName} has no console role now.` : `${user.userName} had none.`,
+          ),
+        );
+      }),
+    );
+
+  roles
+    .command('list')
+    .description('List the users who hold a console role.')
+    .option('--json', 'print JSON')
+    .action(async (options: JsonOption) =>
+      withDatabase(async (database) => {
+        const grants = await listRoles(contextOf(database));
+        print(options, grants, () =>
+          printTable(
+            ['USER', 'ID', 'ORIGIN', 'ROLE', 'GRANTED', 'BY'],
+            grants.map((g) => [g.userName, g.userId, g.origin, g.role, g.grantedAt, g.grantedBy]),
           ),
         );
       }),

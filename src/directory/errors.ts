@@ -12,6 +12,7 @@ export type DirectoryErrorCode =
   | 'membership_cycle'
   | 'read_only'
   | 'forbidden'
+  | 'invalid_role'
   | 'too_many';
 
 export class DirectoryError extends Error {

@@ -269,7 +269,11 @@ export async function membersOf(
   return membersOfGroups(context.db, groupIds, limit, options.hideDeprovisioned);
 }
 
-/** The memberships a connection's replace may touch; a local operator's touches all. */
+/**
+ * The memberships a connection's removal or replace may touch: its own IDP mappings. A LOCAL
+ * membership (made in the console or the CLI) stays whatever the identity provider sends; a
+ * local operator's change touches all.
+ */
 function scopeOf(context: DirectoryContext): MembershipScope | undefined {
   return context.actor.kind === 'connection'
     ? { origin: 'IDP', connectionId: context.actor.connectionId }
@@ -286,20 +290,28 @@ async function applyMembershipChange(
   switch (change.kind) {
     case 'add':
       return addMembers(trx, context, groupId, change.members, now);
-    case 'remove':
+    case 'remove': {
+      const scope = scopeOf(context);
       return removedEvents(
         context,
         groupId,
-        await deleteMemberships(trx, groupId, { ids: unique(change.ids) }),
+        await deleteMemberships(trx, groupId, {
+          ids: unique(change.ids),
+          ...(scope ? { scope } : {}),
+        }),
       );
-    case 'removeWhere':
+    }
+    case 'removeWhere': {
+      const scope = scopeOf(context);
       return removedEvents(
         context,
         groupId,
         await deleteMemberships(trx, groupId, {
           condition: compileMemberCondition(change.filter, context.dialect),
+          ...(scope ? { scope } : {}),
         }),
       );
+    }
     case 'removeAll': {
       const scope = scopeOf(context);
       return removedEvents(

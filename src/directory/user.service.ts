@@ -283,6 +283,24 @@ export async function listUsers(
   return { total: page.total, items: page.items.map(toUser) };
 }
 
+/** The users deprovisioned by an identity provider, most recent first (for operators). */
+export async function listDeprovisionedUsers(
+  context: Pick<DirectoryContext, 'db'>,
+  offset: number,
+  limit: number,
+): Promise<Page<User>> {
+  const base = context.db.selectFrom('users').where('deprovisioned_at', 'is not', null);
+  const { n } = await base.select((eb) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow();
+  const rows = await base
+    .selectAll()
+    .orderBy('deprovisioned_at', 'desc')
+    .orderBy('id')
+    .offset(offset)
+    .limit(limit)
+    .execute();
+  return { total: Number(n), items: rows.map(toUser) };
+}
+
 export async function groupsOf(context: Pick<DirectoryContext, 'db'>, userIds: readonly string[]) {
   return groupsOfUsers(context.db, userIds);
 }

@@ -17,6 +17,7 @@ const DIRECTORY: Record<DirectoryErrorCode, [number, ScimType | undefined]> = {
   membership_cycle: [400, 'invalidValue'],
   read_only: [400, 'mutability'],
   forbidden: [403, undefined],
+  invalid_role: [400, 'invalidValue'],
   too_many: [400, 'tooMany'],
 };
 

@@ -1,0 +1,154 @@
+/**
+ * The provisioning log: every SCIM request is recorded (failures included) with what an admin
+ * needs to see why provisioning failed, and no secret is ever stored.
+ */
+import { randomUUID } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runMaintenance } from '../src/maintenance.ts';
+import {
+  getProvisioningLogEntry,
+  listProvisioningLog,
+} from '../src/provisioning/provisioning-log.ts';
+import type { LoggedRequest } from '../src/provisioning/provisioning-log.ts';
+import { DIALECTS } from './support/databases.ts';
+import { json, oktaUser, patch, SCIM, startTestApp } from './support/app.ts';
+import type { TestApp } from './support/app.ts';
+
+const SECRET = `Pw-${randomUUID()}`;
+let counter = 0;
+const userName = () => `${++counter}${randomUUID().slice(0, 8)}.log@example.com`;
+
+for (const dialect of DIALECTS) {
+  describe(dialect, () => {
+    let t: TestApp;
+    beforeAll(async () => {
+      t = await startTestApp(dialect);
+    });
+    afterAll(() => t.close());
+
+    /** The entries written since `since`, oldest first. */
+    async function entriesSince(since: string): Promise<LoggedRequest[]> {
+      await t.app.provisioningLog.flush();
+      const entries = await listProvisioningLog(t.database.db, { since, limit: 1000 });
+      return entries.reverse();
+    }
+
+    it('records a create: who, what, status, duration, the resource, and the body without the password', async () => {
+      const since = new Date().toISOString();
+      const name = userName();
+      const response = await t.scim('POST', 'Users', oktaUser(name, { password: SECRET }), {
+        'user-agent': 'Okta SCIM Client 1.0.0',
+      });
+      expect(response.statusCode).toBe(201);
+      const id = json(response).id as string;
+      const [entry] = await entriesSince(since);
+      expect(entry).toMatchObject({
+        connectionId: t.connectionId,
+        connectionName: 'okta',
+        method: 'POST',
+        path: `${SCIM}/Users`,
+        query: null,
+        status: 201,
+        scimType: null,
+        resourceType: 'User',
+        resourceIds: [id],
+        errorDetail: null,
+        userAgent: 'Okta SCIM Client 1.0.0',
+      });
+      expect(entry!.durationMs).toBeGreaterThan(0);
+      expect(entry!.requestBody).toMatchObject({ userName: name, password: '[redacted]' });
+      expect(await getProvisioningLogEntry(t.database.db, entry!.id)).toEqual(entry);
+    });
+
+    it('never stores a password, whether sent as an attribute, a path-less value or a path', async () => {
+      const created = await t.scim('POST', 'Users', oktaUser(userName(), { password: SECRET }));
+      const id = json(created).id as string;
+      await t.scim('PATCH', `Users/${id}`, patch({ op: 'replace', value: { password: SECRET } }));
+      await t.scim(
+        'PATCH',
+        `Users/${id}`,
+        patch({ op: 'replace', path: 'password', value: SECRET }),
+      );
+      await t.scim('PUT', `Users/${id}`, { userName: 'bad', password: SECRET, active: 'maybe' });
+      await t.app.provisioningLog.flush();
+      const rows = await t.database.db.selectFrom('provisioning_log').selectAll().execute();
+      expect(rows.length).toBeGreaterThanOrEqual(4);
+      expect(JSON.stringify(rows)).not.toContain(SECRET);
+      // The bearer token is never recorded either.
+      expect(JSON.stringify(rows)).not.toContain(t.token);
+    });
+
+    it('records failures with their status, scimType and detail, the query string, and requests without a token', async () => {
+      const since = new Date().toISOString();
+      const name = userName();
+      await t.scim('POST', 'Users', oktaUser(name));
+      const conflict = await t.scim('POST', 'Users', oktaUser(name));
+      expect(conflict.statusCode).toBe(409);
+      const badFilter = await t.scim('GET', 'Users?filter=userName%20zz%20%22x%22&count=5');
+      expect(badFilter.statusCode).toBe(400);
+      const badJson = await t.scim('POST', 'Users', '{"userName": ');
+      expect(badJson.statusCode).toBe(400);
+      const anonymous = await t.app.inject({ method: 'GET', url: `${SCIM}/Users` });
+      expect(anonymous.statusCode).toBe(401);
+      const missing = await t.scim('GET', `Users/${randomUUID()}`);
+      expect(missing.statusCode).toBe(404);
+
+      const entries = await entriesSince(since);
+      const summary = entries.map((e) => [e.method, e.status, e.scimType]);
+      expect(summary).toEqual([
+        ['POST', 201, null],
+        ['POST', 409, 'uniqueness'],
+        ['GET', 400, 'invalidFilter'],
+        ['POST', 400, 'invalidSyntax'],
+        ['GET', 401, null],
+        ['GET', 404, null],
+      ]);
+      expect(entries[1]!.errorDetail).toContain('already taken');
+      expect(entries[2]!.query).toBe('filter=userName%20zz%20%22x%22&count=5');
+      expect(entries[4]).toMatchObject({ connectionId: null, connectionName: null });
+      expect(entries[4]!.errorDetail).toContain('Bearer');
+    });
+
+    it('lists newest first, filtered by connection, failure, resource and time, in pages', async () => {
+      const since = new Date().toISOString();
+      const created = await t.scim('POST', 'Users', oktaUser(userName()));
+      const id = json(created).id as string;
+      await t.scim('GET', `Users/${id}`);
+      await t.scim('PATCH', `Users/${id}`, patch({ op: 'replace', path: 'nickName', value: 'N' }));
+      await t.scim('PATCH', `Users/${id}`, patch({ op: 'replace', path: 'nope', value: 1 }));
+      await t.app.provisioningLog.flush();
+      const db = t.database.db;
+
+      const touching = await listProvisioningLog(db, { resourceId: id, limit: 100 });
+      expect(touching.map((e) => e.method)).toEqual(['PATCH', 'PATCH', 'GET', 'POST']);
+      const failed = await listProvisioningLog(db, { failed: true, since, limit: 100 });
+      expect(failed.map((e) => e.status)).toEqual([400]);
+      const ofConnection = await listProvisioningLog(db, {
+        connectionId: t.connectionId,
+        since,
+        limit: 100,
+      });
+      expect(ofConnection).toHaveLength(4);
+      const firstPage = await listProvisioningLog(db, { since, limit: 2 });
+      const secondPage = await listProvisioningLog(db, {
+        since,
+        before: firstPage.at(-1)!.id,
+        limit: 2,
+      });
+      expect([...firstPage, ...secondPage].map((e) => e.id)).toEqual(ofConnection.map((e) => e.id));
+    });
+
+    it('is pruned after the retention period', async () => {
+      await t.scim('GET', 'Users?count=1');
+      await t.app.provisioningLog.flush();
+      const inFortyDays = new Date(Date.now() + 40 * 86_400_000);
+      const report = await runMaintenance(
+        t.database,
+        { provisioningLogRetentionDays: 30 },
+        inFortyDays,
+      );
+      expect(report.prunedLogEntries).toBeGreaterThan(0);
+      expect(await listProvisioningLog(t.database.db, { limit: 10 })).toEqual([]);
+    });
+  });
+}
