@@ -57,10 +57,26 @@ describe('gatehouse CLI', () => {
   it('explains every command in --help', async () => {
     const top = await gatehouse(['--help']);
     expect(top.code).toBe(0);
-    for (const command of ['serve', 'connections', 'users', 'groups', 'events'])
+    for (const command of [
+      'serve',
+      'connections',
+      'users',
+      'groups',
+      'events',
+      'provisioning-log',
+      'roles',
+    ])
       expect(top.stdout).toContain(command);
     const connections = await gatehouse(['connections', '--help']);
-    for (const command of ['create', 'list', 'rotate-token', 'revoke-token', 'delete']) {
+    for (const command of [
+      'create',
+      'list',
+      'show',
+      'update',
+      'rotate-token',
+      'revoke-token',
+      'delete',
+    ]) {
       expect(connections.stdout).toContain(command);
     }
     const groups = await gatehouse(['groups', '--help']);
@@ -232,6 +248,117 @@ describe('gatehouse CLI', () => {
     expect(filter.code).toBe(1);
     expect(filter.stderr).toMatch(/Expected a value/);
     expect(filter.stderr).not.toMatch(/at .*\.ts:\d+/);
+  });
+
+  it('shows and updates connection settings, prints the provisioning log, grants roles', async () => {
+    const created = await json<{ id: string; token: string }>(['connections', 'create', 'ping']);
+    const updated = await json<{ settings: Record<string, unknown> }>([
+      'connections',
+      'update',
+      'ping',
+      '--deprovision',
+      'suspend',
+      '--retention-days',
+      '7',
+      '--link-local-users',
+      'no',
+      '--rate-limit',
+      '50',
+      '--dialect',
+      'ping',
+    ]);
+    expect(updated.settings).toEqual({
+      dialect: 'ping',
+      deprovisionPolicy: 'suspend',
+      retentionDays: 7,
+      linkLocalUsers: false,
+      rateLimit: 50,
+    });
+    const reset = await json<{ settings: Record<string, unknown> }>([
+      'connections',
+      'update',
+      created.id,
+      '--rate-limit',
+      'default',
+    ]);
+    expect(reset.settings.rateLimit).toBeNull();
+    const shown = await json<{ settings: Record<string, unknown>; scimBaseUrl: string }>([
+      'connections',
+      'show',
+      'PING',
+    ]);
+    expect(shown.settings.deprovisionPolicy).toBe('suspend');
+    expect(shown.scimBaseUrl).toBe('https://idp.example.com/scim/v2');
+    for (const bad of [
+      ['--rate-limit', '10'],
+      ['--dialect', 'netscape'],
+      ['--link-local-users', 'maybe'],
+    ]) {
+      const result = await gatehouse(['connections', 'update', 'ping', ...bad]);
+      expect(result.code, bad.join(' ')).not.toBe(0);
+      expect(result.stderr).not.toMatch(/at .*\.ts:\d+/);
+    }
+    const nothing = await gatehouse(['connections', 'update', 'ping']);
+    expect(nothing.code).not.toBe(0);
+    expect(nothing.stderr).toMatch(/Nothing to change/);
+
+    // Two SCIM requests through a server on the same data: one fails.
+    const database = await openDatabase({ dataDir, databaseUrl: undefined });
+    try {
+      const app = await buildApp({
+        config: loadConfig({ GATEHOUSE_DATA_DIR: dataDir, LOG_LEVEL: 'silent' }),
+        database,
+      });
+      const send = (payload: unknown) =>
+        app.inject({
+          method: 'POST',
+          url: '/scim/v2/Users',
+          headers: {
+            authorization: `Bearer ${created.token}`,
+            'content-type': 'application/scim+json',
+          },
+          payload: JSON.stringify(payload),
+        });
+      expect((await send(oktaUser('ping.person@example.com'))).statusCode).toBe(201);
+      expect((await send({ userName: 42 })).statusCode).toBe(400);
+      await app.close();
+    } finally {
+      await database.close();
+    }
+    const log = await json<{ status: number; connectionName: string; requestBody: unknown }[]>([
+      'provisioning-log',
+      '--connection',
+      'ping',
+    ]);
+    expect(log.map((e) => [e.status, e.connectionName])).toEqual([
+      [400, 'ping'],
+      [201, 'ping'],
+    ]);
+    expect(JSON.stringify(log)).not.toContain('Secret-123');
+    const failed = await json<{ status: number }[]>(['provisioning-log', '--failed']);
+    expect(failed.map((e) => e.status)).toEqual([400]);
+    const table = await gatehouse(['provisioning-log', '--failed']);
+    expect(table.stdout).toContain('POST /scim/v2/Users');
+    expect(table.stdout).toContain('400 invalidValue');
+
+    const grant = await json<{ role: string; userName: string }>([
+      'roles',
+      'grant',
+      'ping.person@example.com',
+      'viewer',
+    ]);
+    expect(grant).toMatchObject({ role: 'viewer', userName: 'ping.person@example.com' });
+    const roles = await json<{ userName: string; role: string }[]>(['roles', 'list']);
+    expect(roles.map((r) => [r.userName, r.role])).toEqual([['ping.person@example.com', 'viewer']]);
+    expect((await json<{ role: string }>(['users', 'show', 'ping.person@example.com'])).role).toBe(
+      'viewer',
+    );
+    const badRole = await gatehouse(['roles', 'grant', 'ping.person@example.com', 'root']);
+    expect(badRole.code).toBe(1);
+    expect(badRole.stderr).toMatch(/admin, viewer/);
+    expect((await json<{ revoked: boolean }>(['roles', 'revoke', grant.userName])).revoked).toBe(
+      true,
+    );
   });
 
   it('validates the configuration with a clear message', async () => {

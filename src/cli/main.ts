@@ -293,7 +293,9 @@ export function buildCli(): Command {
     .option(
       '--rate-limit <n|default>',
       `requests per second (${SETTING_LIMITS.rateLimit.min}-${SETTING_LIMITS.rateLimit.max}), or "default" for GATEHOUSE_SCIM_RATE_LIMIT`,
-      (value: string) => (value.trim().toLowerCase() === 'default' ? null : positiveInteger(value)),
+      // Commander turns a parsed null into "": "default" stays a word until the action.
+      (value: string): number | 'default' =>
+        value.trim().toLowerCase() === 'default' ? 'default' : positiveInteger(value),
     )
     .option('--json', 'print JSON')
     .action(
@@ -304,7 +306,7 @@ export function buildCli(): Command {
           deprovision?: 'delete' | 'suspend';
           retentionDays?: number;
           linkLocalUsers?: boolean;
-          rateLimit?: number | null;
+          rateLimit?: number | 'default';
         },
       ) =>
         withDatabase(async (database) => {
@@ -319,7 +321,9 @@ export function buildCli(): Command {
             ...(options.linkLocalUsers !== undefined
               ? { linkLocalUsers: options.linkLocalUsers }
               : {}),
-            ...(options.rateLimit !== undefined ? { rateLimit: options.rateLimit } : {}),
+            ...(options.rateLimit !== undefined
+              ? { rateLimit: options.rateLimit === 'default' ? null : options.rateLimit }
+              : {}),
           };
           if (Object.keys(changes).length === 0) {
             throw new InvalidArgumentError(
