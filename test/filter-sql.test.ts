@@ -19,6 +19,7 @@ import type { AttrPath } from '../src/scim/filter-ast.ts';
 import { formatAttrPath } from '../src/scim/filter-ast.ts';
 import { evaluateFilter } from '../src/scim/filter-eval.ts';
 import { parseFilter } from '../src/scim/filter.ts';
+import { normalizeRequest } from '../src/scim/dialects.ts';
 import { normalizeResource } from '../src/scim/resource.ts';
 import {
   groupResourceType,
@@ -30,6 +31,13 @@ import {
 import type { ResourceTypeDefinition } from '../src/scim/schema.ts';
 import { DIALECTS, openTestDatabase } from './support/databases.ts';
 import type { TestDatabase } from './support/databases.ts';
+
+/** What `POST /Users` stores for `body`: Entra ID's shapes (a bare manager) go through its dialect. */
+const storedUser = (body: unknown) =>
+  normalizeResource(
+    userResourceType,
+    normalizeRequest('generic', { resourceType: 'User', operation: 'create', body }).body,
+  );
 
 const ENT = SCHEMA.enterpriseUser;
 const RFC_MANAGER = '26118915-6090-4610-87e4-49d8ca9f808d';
@@ -627,7 +635,7 @@ for (const dialect of DIALECTS) {
       database = await openTestDatabase(dialect);
       context = actor(database, dialect);
       for (const [letter, { created, body }] of Object.entries(USERS)) {
-        const { data } = normalizeResource(userResourceType, body);
+        const { data } = storedUser(body);
         const user = await createUser(actor(database, dialect, created), data);
         users.set(letter, user);
         byUserName.set(user.userName, letter);

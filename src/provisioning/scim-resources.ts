@@ -24,6 +24,8 @@ import {
   updateUser,
 } from '../directory/user.service.ts';
 import type { User, UserGroup } from '../directory/user.service.ts';
+import { normalizeRequest } from '../scim/dialects.ts';
+import type { DialectName, RequestToNormalize } from '../scim/dialects.ts';
 import { applyPatch, parsePatchRequest } from '../scim/patch.ts';
 import { normalizeResource, projectResource } from '../scim/resource.ts';
 import { groupResourceType, SCHEMA, userResourceType } from '../scim/schema.ts';
@@ -41,6 +43,31 @@ export interface ScimContext extends DirectoryContext {
   readonly baseUrl: string;
   /** Most group members one response lists; beyond it the request is 400 tooMany. */
   readonly maxMembersPerResponse?: number;
+  /**
+   * The SCIM client's dialect: how its bodies are put in RFC 7644 form (default `generic`).
+   * Not `dialect`, which DirectoryContext uses for the database's.
+   */
+  readonly clientDialect?: DialectName;
+  /** Receives the names of the normalisations a request needed, for the provisioning log. */
+  readonly normalizations?: string[];
+}
+
+/** The request body in RFC 7644 form, as the context's dialect rewrites it. */
+function rfcBody(
+  context: ScimContext,
+  resourceType: RequestToNormalize['resourceType'],
+  operation: RequestToNormalize['operation'],
+  body: unknown,
+  id?: string,
+): unknown {
+  const normalized = normalizeRequest(context.clientDialect ?? 'generic', {
+    resourceType,
+    operation,
+    ...(id !== undefined ? { id } : {}),
+    body,
+  });
+  context.normalizations?.push(...normalized.applied);
+  return normalized.body;
 }
 
 /** A resource as the HTTP layer needs it: its representation and its ETag. */
@@ -125,13 +152,20 @@ export const scimUsers: ScimResourceKind<User> = {
   get: (context, id) => getUser(context, id),
   list: (context, query) => listUsers(context, query),
   // `password` is accepted and dropped: Gatehouse users sign in through the identity provider.
-  create: (context, body) => createUser(context, normalizeResource(userResourceType, body).data),
+  create: (context, body) =>
+    createUser(
+      context,
+      normalizeResource(userResourceType, rfcBody(context, 'User', 'create', body)).data,
+    ),
   replace: (context, id, body, ifMatch) => {
-    const { data } = normalizeResource(userResourceType, body);
+    const { data } = normalizeResource(
+      userResourceType,
+      rfcBody(context, 'User', 'replace', body, id),
+    );
     return updateUser(context, id, () => data, opts(ifMatch));
   },
   patch: async (context, id, body, ifMatch) => {
-    const operations = parsePatchRequest(body);
+    const operations = parsePatchRequest(rfcBody(context, 'User', 'patch', body, id));
     const item = await updateUser(
       context,
       id,
@@ -214,18 +248,24 @@ export const scimGroups: ScimResourceKind<Group> = {
   get: (context, id) => getGroup(context, id),
   list: (context, query) => listGroups(context, query),
   create: (context, body) => {
-    const { data, members = [] } = normalizeResource(groupResourceType, body);
+    const { data, members = [] } = normalizeResource(
+      groupResourceType,
+      rfcBody(context, 'Group', 'create', body),
+    );
     return createGroup(context, data, members);
   },
   replace: (context, id, body, ifMatch) => {
-    const { data, members } = normalizeResource(groupResourceType, body);
+    const { data, members } = normalizeResource(
+      groupResourceType,
+      rfcBody(context, 'Group', 'replace', body, id),
+    );
     // RFC 7644 §3.5.1 lets a PUT that omits `members` leave them as they are ("not asserted");
     // `"members": []` empties the group (of this connection's memberships).
     const changes: MembershipChange[] = members === undefined ? [] : [{ kind: 'set', members }];
     return updateGroup(context, id, () => ({ data, members: changes }), opts(ifMatch));
   },
   patch: async (context, id, body, ifMatch) => {
-    const operations = parsePatchRequest(body);
+    const operations = parsePatchRequest(rfcBody(context, 'Group', 'patch', body, id));
     let membersChanged = false;
     const item = await updateGroup(
       context,

@@ -31,16 +31,17 @@ const baseUser = (): JsonObject => ({
   ],
 });
 const baseGroup = (): JsonObject => ({ displayName: 'Tour Guides' });
+const patchOp = (Operations: unknown) => ({ schemas: [SCHEMA.patchOp], Operations });
 
 describe('parsePatchRequest', () => {
-  it('returns the operations, ops lower-cased', () => {
+  it('returns the operations', () => {
     expect(
       parsePatchRequest({
         schemas: [SCHEMA.patchOp],
         Operations: [
-          { op: 'Add', path: 'title', value: 'VP' },
-          { op: 'REPLACE', value: { active: false } },
-          { op: 'Remove', path: 'title' },
+          { op: 'add', path: 'title', value: 'VP' },
+          { op: 'replace', value: { active: false } },
+          { op: 'remove', path: 'title' },
         ],
       }),
     ).toEqual([
@@ -50,12 +51,22 @@ describe('parsePatchRequest', () => {
     ]);
   });
 
+  it.each(['Add', 'REPLACE', 'Remove'])(
+    "rejects the op %j: RFC 7644 §3.5.2 spells them in lower case (Entra ID's is a dialect)",
+    (op) => {
+      const error = scimErrorOf(() => parsePatchRequest(patchOp([{ op, path: 'title' }])));
+      expect(error.scimType).toBe('invalidSyntax');
+    },
+  );
+
   it.each([null, 'x', [], 3])('rejects a body that is not an object: %j', (body) => {
     expect(scimErrorOf(() => parsePatchRequest(body)).scimType).toBe('invalidSyntax');
   });
 
-  it('tolerates a missing schemas attribute and matches the URN case-insensitively', () => {
-    expect(parsePatchRequest({ Operations: [] })).toEqual([]);
+  it('requires schemas (RFC 7644 §3.5.2) and matches the URN case-insensitively', () => {
+    for (const body of [{ Operations: [] }, { schemas: null, Operations: [] }]) {
+      expect(scimErrorOf(() => parsePatchRequest(body)).scimType).toBe('invalidSyntax');
+    }
     expect(parsePatchRequest({ schemas: [SCHEMA.patchOp.toUpperCase()], Operations: [] })).toEqual(
       [],
     );
@@ -83,45 +94,46 @@ describe('parsePatchRequest', () => {
   });
 
   it('matches the Operations key case-insensitively (RFC 7643 §2.1)', () => {
-    expect(parsePatchRequest({ operations: [{ op: 'remove', path: 'title' }] })).toHaveLength(1);
+    expect(
+      parsePatchRequest({
+        Schemas: [SCHEMA.patchOp],
+        operations: [{ op: 'remove', path: 'title' }],
+      }),
+    ).toHaveLength(1);
   });
 
   it.each([{ op: 'delete', path: 'title' }, { path: 'title' }, { op: 3 }, 'add', null])(
     'rejects an invalid operation: %j',
     (operation) => {
-      const error = scimErrorOf(() => parsePatchRequest({ Operations: [operation] }));
+      const error = scimErrorOf(() => parsePatchRequest(patchOp([operation])));
       expect(error.scimType).toBe('invalidSyntax');
     },
   );
 
   it('rejects a path that is not a string', () => {
     const error = scimErrorOf(() =>
-      parsePatchRequest({ Operations: [{ op: 'remove', path: ['title'] }] }),
+      parsePatchRequest(patchOp([{ op: 'remove', path: ['title'] }])),
     );
     expect(error.scimType).toBe('invalidPath');
   });
 
-  it('treats a blank or null path as no path', () => {
-    expect(
-      parsePatchRequest({
-        Operations: [
-          { op: 'add', path: '', value: {} },
-          { op: 'add', path: null, value: {} },
-        ],
-      }),
-    ).toEqual([
-      { op: 'add', value: {} },
+  it('treats a null path as no path (RFC 7643 §2.5) and rejects a blank one', () => {
+    expect(parsePatchRequest(patchOp([{ op: 'add', path: null, value: {} }]))).toEqual([
       { op: 'add', value: {} },
     ]);
+    for (const path of ['', '  ']) {
+      const error = scimErrorOf(() => parsePatchRequest(patchOp([{ op: 'add', path, value: {} }])));
+      expect(error.scimType).toBe('invalidPath');
+    }
   });
 
   it(`accepts ${MAX_PATCH_OPERATIONS} operations and no more`, () => {
     const op = { op: 'remove', path: 'title' };
     expect(
-      parsePatchRequest({ Operations: Array.from({ length: MAX_PATCH_OPERATIONS }, () => op) }),
+      parsePatchRequest(patchOp(Array.from({ length: MAX_PATCH_OPERATIONS }, () => op))),
     ).toHaveLength(MAX_PATCH_OPERATIONS);
     const error = scimErrorOf(() =>
-      parsePatchRequest({ Operations: Array.from({ length: MAX_PATCH_OPERATIONS + 1 }, () => op) }),
+      parsePatchRequest(patchOp(Array.from({ length: MAX_PATCH_OPERATIONS + 1 }, () => op))),
     );
     expect(error.status).toBe(400);
   });
@@ -326,15 +338,14 @@ describe('applyPatch: add', () => {
     ]);
   });
 
-  it('does not store dotted or URN-qualified keys of a path-less value literally', () => {
+  it('adds nested attributes and extension objects from a path-less value', () => {
     const result = patchUser(baseUser(), [
       {
         op: 'add',
         value: {
-          'name.middleName': 'Ann',
-          [`${ENTERPRISE}:employeeNumber`]: '7',
-          [ENTERPRISE]: { department: 'Sales' },
-          [`${SCHEMA.user}:title`]: 'VP',
+          name: { middleName: 'Ann' },
+          [ENTERPRISE]: { department: 'Sales', employeeNumber: '7' },
+          title: 'VP',
         },
       },
     ]);
@@ -344,6 +355,21 @@ describe('applyPatch: add', () => {
       title: 'VP',
       [ENTERPRISE]: { employeeNumber: '7', department: 'Sales' },
     });
+  });
+
+  it.each([
+    'name.middleName',
+    `${ENTERPRISE}:employeeNumber`,
+    `${SCHEMA.user}:title`,
+    'emails[type eq "work"].value',
+  ])('refuses the path %s as a key of a path-less value, never storing it literally', (key) => {
+    const error = scimErrorOf(() => patchUser(baseUser(), [{ op: 'add', value: { [key]: 'x' } }]));
+    expect(error.scimType).toBe('invalidValue');
+    expect(error.message).toContain('is a path, not an attribute name');
+    const nested = scimErrorOf(() =>
+      patchUser(baseUser(), [{ op: 'add', value: { [ENTERPRISE]: { 'manager.value': 'x' } } }]),
+    );
+    expect(nested.scimType).toBe('invalidValue');
   });
 
   it('adds to an extension through its URN as the path', () => {
@@ -356,7 +382,7 @@ describe('applyPatch: add', () => {
   it('creates the value a filter describes when nothing matches (Entra ID)', () => {
     const { emails: _emails, ...data } = baseUser();
     const result = patchUser(data, [
-      { op: 'Add', path: 'emails[type eq "work"].value', value: 'x@y.com' },
+      { op: 'add', path: 'emails[type eq "work"].value', value: 'x@y.com' },
     ]);
     expect(result.data.emails).toEqual([{ type: 'work', value: 'x@y.com' }]);
   });
@@ -482,12 +508,9 @@ describe('applyPatch: replace', () => {
     expect(result.data[ENTERPRISE]).toEqual({ employeeNumber: '2', costCenter: 'C' });
   });
 
-  it('parses a path-less value sent as a JSON string (Keycloak)', () => {
-    const result = patchUser(baseUser(), [
-      { op: 'replace', value: JSON.stringify({ displayName: 'Babs', active: false }) },
-    ]);
-    expect(result.data).toMatchObject({ displayName: 'Babs', active: false });
-    for (const value of ['not json', '"a string"', '[1]']) {
+  it('rejects a path-less value sent as a string, even one holding JSON (Keycloak is a dialect)', () => {
+    const json = JSON.stringify({ displayName: 'Babs', active: false });
+    for (const value of [json, 'not json', '"a string"', '[1]']) {
       expect(scimErrorOf(() => patchUser(baseUser(), [{ op: 'replace', value }])).scimType).toBe(
         'invalidValue',
       );
@@ -544,13 +567,14 @@ describe('applyPatch: remove', () => {
     ]);
   });
 
-  it('removes only the values listed in value, never the whole attribute', () => {
-    const result = patchUser(baseUser(), [
-      { op: 'remove', path: 'emails', value: [{ value: 'BABS@jensen.org' }] },
-    ]);
-    expect(result.data.emails).toEqual([
-      { value: 'bjensen@example.com', type: 'work', primary: true },
-    ]);
+  it('refuses a remove with a value list rather than remove the whole attribute', () => {
+    for (const value of [[{ value: 'BABS@jensen.org' }], [], { value: 'x' }]) {
+      const error = scimErrorOf(() =>
+        patchUser(baseUser(), [{ op: 'remove', path: 'emails', value }]),
+      );
+      expect(error.scimType).toBe('invalidValue');
+      expect(error.message).toContain('emails[value eq');
+    }
   });
 
   it('refuses to remove a required attribute', () => {
@@ -592,15 +616,12 @@ describe('applyPatch: mutability', () => {
     }
   });
 
-  it("skips an id in a path-less value that is the resource's own (Okta group rename)", () => {
-    const result = patchGroup(baseGroup(), [
-      { op: 'replace', value: { id: GROUP_ID, displayName: 'New Name' } },
-    ]);
-    expect(result.data).toEqual({ displayName: 'New Name' });
-    expect(result.changed).toBe(true);
-  });
-
-  it("still rejects the resource's own id as a path", () => {
+  it("rejects the resource's own id in a path-less value (Okta's echo is a dialect) and as a path", () => {
+    expect(
+      scimErrorOf(() =>
+        patchGroup(baseGroup(), [{ op: 'replace', value: { id: GROUP_ID, displayName: 'N' } }]),
+      ).scimType,
+    ).toBe('mutability');
     expect(
       scimErrorOf(() => patchGroup(baseGroup(), [{ op: 'replace', path: 'id', value: GROUP_ID }]))
         .scimType,
@@ -734,7 +755,7 @@ describe('applyPatch: paths and values', () => {
   it('matches paths case-insensitively and stores canonical names', () => {
     const result = patchUser(baseUser(), [
       { op: 'replace', path: 'NAME.GIVENNAME', value: 'Babs' },
-      { op: 'add', path: 'Emails[TYPE eq "work"].Primary', value: 'True' },
+      { op: 'add', path: 'Emails[TYPE eq "work"].Primary', value: true },
       { op: 'add', path: `${ENTERPRISE.toLowerCase()}:EmployeeNumber`, value: '7' },
     ]);
     expect(result.data).toMatchObject({
@@ -758,11 +779,23 @@ describe('applyPatch: the manager reference', () => {
   const managerAfter = (data: JsonObject, operations: unknown[]) =>
     (patchUser(data, operations).data[ENTERPRISE] as JsonObject | undefined)?.manager;
 
-  it('accepts the bare id Entra ID sends to the URN-qualified path', () => {
+  it('sets the complex value at the URN-qualified path', () => {
     expect(
-      managerAfter(baseUser(), [{ op: 'Add', path: `${ENTERPRISE}:manager`, value: '26118915' }]),
+      managerAfter(baseUser(), [
+        { op: 'add', path: `${ENTERPRISE}:manager`, value: { value: '26118915' } },
+      ]),
     ).toEqual({ value: '26118915' });
   });
+
+  it.each([['26118915'], [[{ value: '26118915' }]], ['']])(
+    "rejects Entra ID's shorthand %j (the manager-shorthand dialect rewrites it)",
+    (value) => {
+      const error = scimErrorOf(() =>
+        patchUser(baseUser(), [{ op: 'add', path: `${ENTERPRISE}:manager`, value }]),
+      );
+      expect(error.scimType).toBe('invalidValue');
+    },
+  );
 
   it('replaces the whole reference when the manager changes', () => {
     const data = {
@@ -770,15 +803,19 @@ describe('applyPatch: the manager reference', () => {
       [ENTERPRISE]: { manager: { value: 'old', $ref: '../Users/old' } },
     };
     expect(
-      managerAfter(data, [{ op: 'replace', path: `${ENTERPRISE}:manager`, value: 'new' }]),
+      managerAfter(data, [
+        { op: 'replace', path: `${ENTERPRISE}:manager`, value: { value: 'new' } },
+      ]),
     ).toEqual({
       value: 'new',
     });
   });
 
-  it('clears the manager with an empty string', () => {
+  it('clears the manager with an empty value', () => {
     const data = { ...baseUser(), [ENTERPRISE]: { manager: { value: 'old' }, costCenter: 'C' } };
-    const result = patchUser(data, [{ op: 'replace', path: `${ENTERPRISE}:manager`, value: '' }]);
+    const result = patchUser(data, [
+      { op: 'replace', path: `${ENTERPRISE}:manager`, value: { value: '' } },
+    ]);
     expect(result.data[ENTERPRISE]).toEqual({ costCenter: 'C' });
     const viaValue = patchUser(data, [
       { op: 'replace', path: `${ENTERPRISE}:manager.value`, value: '' },
@@ -805,17 +842,13 @@ describe('applyPatch: Group members', () => {
     ]);
   });
 
-  it('removes only the members named in value (Entra ID, authentik, JumpCloud)', () => {
-    const result = patchGroup(baseGroup(), [
-      { op: 'Remove', path: 'members', value: [{ value: 'a' }, { value: 'b' }] },
-    ]);
-    expect(result.memberChanges).toEqual([{ kind: 'remove', ids: ['a', 'b'] }]);
-  });
-
-  it('does nothing for a remove with an empty value list', () => {
-    const result = patchGroup(baseGroup(), [{ op: 'remove', path: 'members', value: [] }]);
-    expect(result.memberChanges).toEqual([]);
-    expect(result.changed).toBe(false);
+  it('never empties the group for a remove with a value list: 400 (the dialects make it a filter)', () => {
+    for (const value of [[{ value: 'a' }, { value: 'b' }], [], [{ display: 'x' }]]) {
+      const error = scimErrorOf(() =>
+        patchGroup(baseGroup(), [{ op: 'remove', path: 'members', value }]),
+      );
+      expect(error.scimType).toBe('invalidValue');
+    }
   });
 
   it('adds members from a path-less value', () => {
@@ -870,10 +903,10 @@ describe('applyPatch: Okta', () => {
     expect(result.changed).toBe(true);
   });
 
-  it('renames a group echoing its id', () => {
+  it('renames a group with a path-less replace', () => {
     const ops: PatchOperation[] = parsePatchRequest({
       schemas: [SCHEMA.patchOp],
-      Operations: [{ op: 'replace', value: { id: GROUP_ID, displayName: 'Renamed' } }],
+      Operations: [{ op: 'replace', value: { displayName: 'Renamed' } }],
     });
     expect(applyPatch(groupResourceType, { id: GROUP_ID, data: baseGroup() }, ops).data).toEqual({
       displayName: 'Renamed',
@@ -892,48 +925,24 @@ describe('applyPatch: Okta', () => {
   });
 });
 
-describe('applyPatch: Entra ID', () => {
-  it('accepts "False" for a boolean', () => {
-    const result = patchUser(baseUser(), [{ op: 'Replace', path: 'active', value: 'False' }]);
-    expect(result.data.active).toBe(false);
+describe('applyPatch: Entra ID without aadOptscim062020 is a dialect', () => {
+  // Each of these is accepted through dialects.ts (see dialects.test.ts); the core is RFC 7644.
+  it('rejects "False" for a boolean', () => {
+    for (const value of ['False', 'true']) {
+      expect(
+        scimErrorOf(() => patchUser(baseUser(), [{ op: 'replace', path: 'active', value }]))
+          .message,
+      ).toBe('Attribute "active" must be a boolean');
+    }
   });
 
-  it('applies dotted and URN-qualified keys of a path-less replace', () => {
-    const result = patchUser(baseUser(), [
-      {
-        op: 'Replace',
-        value: {
-          'name.givenName': 'Babs',
-          'name.familyName': 'J',
-          [`${ENTERPRISE}:department`]: 'Sales',
-          [`${SCHEMA.user}:displayName`]: 'Babs J',
-          'emails[type eq "work"].value': 'babs@work.com',
-        },
-      },
-    ]);
-    expect(result.data).toEqual({
-      ...baseUser(),
-      name: { givenName: 'Babs', familyName: 'J' },
-      displayName: 'Babs J',
-      emails: [
-        { value: 'babs@work.com', type: 'work', primary: true },
-        { value: 'babs@jensen.org', type: 'home' },
-      ],
-      [ENTERPRISE]: { department: 'Sales' },
-    });
-  });
-
-  it('adds a role with "True" as primary', () => {
-    const result = patchUser(baseUser(), [
-      {
-        op: 'Add',
-        path: 'roles',
-        value: [{ primary: 'True', type: 'WindowsAzureActiveDirectoryRole', value: 'Admin' }],
-      },
-    ]);
-    expect(result.data.roles).toEqual([
-      { primary: true, type: 'WindowsAzureActiveDirectoryRole', value: 'Admin' },
-    ]);
+  it('rejects "True" as a primary', () => {
+    const error = scimErrorOf(() =>
+      patchUser(baseUser(), [
+        { op: 'add', path: 'roles', value: [{ primary: 'True', value: 'Admin' }] },
+      ]),
+    );
+    expect(error.message).toBe('Attribute "roles.primary" must be a boolean');
   });
 });
 

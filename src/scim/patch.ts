@@ -3,10 +3,12 @@
  * form (see resource.ts) and turns operations on Group `members` into membership changes, which
  * the caller applies to the membership table.
  *
- * Besides the RFC, it accepts what the identity providers actually send: Entra ID's
- * capitalised ops, "True"/"False" strings, dotted and URN-qualified keys in path-less values and
- * `remove members` with a value; Okta's group rename that echoes `id`; Keycloak's path-less value
- * as a JSON string; and `replace` of a filtered path that matches nothing, which creates the value.
+ * It speaks RFC 7644 only. What identity providers send besides (Entra ID's "Replace" and
+ * "False", dotted keys in path-less values and `remove members` with a value list; Okta's group
+ * rename that echoes `id`; Keycloak's path-less value as a JSON string) is rewritten into RFC form
+ * before it gets here, by the client's dialect (dialects.ts). One leniency stays, because it
+ * depends on the stored resource, which the dialects do not see: `add` or `replace` of a filtered
+ * path that matches nothing creates the value the filter describes (see applyToMatches).
  */
 import { invalidPath, invalidSyntax, invalidValue, mutability, noTarget } from './errors.ts';
 import type { AttrPath, Filter, FilterValue } from './filter-ast.ts';
@@ -18,15 +20,16 @@ import {
   applyDefaults,
   checkRequired,
   checkSinglePrimary,
-  commonAttribute,
   containerFor,
   displayPath,
   isJsonObject,
   isMembersAttribute,
+  isPathLike,
   normalizeAttributeValue,
   normalizeComplex,
   normalizeElement,
   normalizeMembers,
+  notAnAttributeName,
   pruneExtension,
   schemaByUrn,
   unknownAttribute,
@@ -87,9 +90,10 @@ function member(object: JsonObject, name: string): unknown {
   return key === undefined ? undefined : object[key];
 }
 
-/** `schemas` may be missing (clients forget it); when present it must name the PatchOp. */
+/** RFC 7644 §3.5.2: "The body of each request MUST contain the "schemas" attribute". */
 function checkPatchSchemas(schemas: unknown): void {
-  if (schemas == null) return;
+  if (schemas == null)
+    throw invalidSyntax(`A PATCH request needs "schemas": ["${SCHEMA.patchOp}"]`);
   const named =
     Array.isArray(schemas) &&
     schemas.some((s) => typeof s === 'string' && s.toLowerCase() === SCHEMA.patchOp.toLowerCase());
@@ -99,20 +103,21 @@ function checkPatchSchemas(schemas: unknown): void {
 function parseOperation(raw: unknown, index: number): PatchOperation {
   if (!isJsonObject(raw)) throw invalidSyntax(`Operation ${index} must be an object`);
   const op = member(raw, 'op');
-  // Entra ID sends "Add", "Replace" and "Remove".
-  const lower = typeof op === 'string' ? op.toLowerCase() : undefined;
-  if (lower !== 'add' && lower !== 'replace' && lower !== 'remove') {
+  // RFC 7644 §3.5.2: "add", "remove" or "replace", as written (Entra ID's "Replace" is a dialect).
+  if (op !== 'add' && op !== 'replace' && op !== 'remove') {
     throw invalidSyntax(`Operation ${index}: "op" must be "add", "replace" or "remove"`);
   }
   const path = member(raw, 'path');
   if (path != null && typeof path !== 'string') {
     throw invalidPath(`Operation ${index}: "path" must be a string`);
   }
+  if (typeof path === 'string' && path.trim() === '') {
+    throw invalidPath(`Operation ${index}: "path" is empty; leave it out to target the resource`);
+  }
   const value = member(raw, 'value');
   return {
-    op: lower,
-    // A blank path is no path: the operation targets the resource itself.
-    ...(typeof path === 'string' && path.trim() !== '' ? { path } : {}),
+    op,
+    ...(typeof path === 'string' ? { path } : {}),
     ...(value !== undefined ? { value } : {}),
   };
 }
@@ -123,7 +128,6 @@ function parseOperation(raw: unknown, index: number): PatchOperation {
 
 interface Context {
   readonly resourceType: ResourceTypeDefinition;
-  readonly id: string;
   /** A clone of the caller's data: the caller's object is never touched (atomicity). */
   readonly data: JsonObject;
   readonly memberChanges: MemberChange[];
@@ -164,7 +168,6 @@ export function applyPatch(
 ): PatchResult {
   const ctx: Context = {
     resourceType,
-    id: current.id,
     data: structuredClone(current.data),
     memberChanges: [],
   };
@@ -189,29 +192,18 @@ function applyOperation(ctx: Context, { op, path, value }: PatchOperation): void
   applyObject(ctx, op, pathlessValue(op, value), undefined);
 }
 
-/**
- * RFC 7644 §3.5.2.1/§3.5.2.3: without a path, the value holds the attributes to add or replace.
- * Keycloak sends that object as a JSON string.
- */
+/** RFC 7644 §3.5.2.1/§3.5.2.3: without a path, the value holds the attributes to add or replace. */
 function pathlessValue(op: PatchOperation['op'], value: unknown): JsonObject {
-  let parsed = value;
-  if (typeof value === 'string') {
-    try {
-      parsed = JSON.parse(value);
-    } catch {
-      parsed = undefined;
-    }
-  }
-  if (!isJsonObject(parsed)) {
+  if (!isJsonObject(value)) {
     throw invalidValue(`An operation "${op}" without a "path" needs an object "value"`);
   }
-  return parsed;
+  return value;
 }
 
 /**
- * Each key of a path-less value (or of a schema's object) is applied as if it were the path:
- * `name.givenName`, `urn:...:enterprise:2.0:User:employeeNumber` and `emails[type eq "work"].value`
- * keys (Entra ID) are never stored literally.
+ * The keys of a path-less value (or of an extension's object in one) are attributes, as in a
+ * resource: each is applied as if it were the path. A key that is itself a path
+ * (`name.givenName`, `urn:...:User:employeeNumber`) is refused, not stored literally.
  */
 function applyObject(
   ctx: Context,
@@ -220,21 +212,11 @@ function applyObject(
   urn: string | undefined,
 ): void {
   for (const [key, value] of Object.entries(object)) {
-    const target = resolveTarget(ctx, urn === undefined ? key : `${urn}:${key}`, 'value');
-    if (isIdEcho(ctx, target, value)) continue;
-    applyTo(ctx, op, target, value);
+    const qualified = urn === undefined ? key : `${urn}:${key}`;
+    const urnKey = urn === undefined ? schemaByUrn(ctx.resourceType, key.trim()) : undefined;
+    if (!urnKey && isPathLike(key)) throw notAnAttributeName(qualified);
+    applyTo(ctx, op, resolveTarget(ctx, qualified, 'value'), value);
   }
-}
-
-/** Okta's group rename sends `{"id": <the same id>, "displayName": ...}`: harmless, skipped. */
-function isIdEcho(ctx: Context, target: Target, value: unknown): boolean {
-  return (
-    target.kind === 'attribute' &&
-    target.resolved.attribute === commonAttribute('id') &&
-    target.sub === undefined &&
-    target.filter === undefined &&
-    value === ctx.id
-  );
 }
 
 function resolveTarget(ctx: Context, text: string, source: 'path' | 'value'): Target {
@@ -490,9 +472,8 @@ function updateElement(target: AttributeTarget, element: JsonObject, value: unkn
   const { attribute } = target.resolved;
   if (target.sub)
     return withUpdate(attribute, element, subAttributeUpdate(target, value), target.path);
-  // The value of a filtered path is one element; some clients wrap it in an array.
-  const single = Array.isArray(value) && value.length === 1 ? value[0] : value;
-  const update = normalizeComplex(attribute, single, target.path);
+  // The value of a filtered path is one element (an array of one is a dialect: value-path-array).
+  const update = normalizeComplex(attribute, value, target.path);
   return update === null ? undefined : withUpdate(attribute, element, update, target.path);
 }
 
@@ -559,11 +540,21 @@ function applyRemove(ctx: Context, target: AttributeTarget, value: unknown): voi
     return;
   }
   if (attribute.required) throw invalidValue(`Attribute "${target.path}" is required`);
-  if (attribute.multiValued && value != null) {
-    removeListed(ctx, target, value);
-    return;
-  }
+  if (attribute.multiValued && value != null) throw removeWithValue(target);
   writeValue(ctx, target, undefined);
+}
+
+/**
+ * RFC 7644 §3.5.2.2: a `remove` without a filter removes every value of a multi-valued
+ * attribute; the RFC gives `value` no meaning there. Clients that send one (Entra ID's legacy
+ * member removal) mean "only these", so obeying the RFC would empty the attribute: refused,
+ * unless the client's dialect has turned the list into a filter (remove-*-by-value).
+ */
+function removeWithValue(target: AttributeTarget) {
+  const name = target.resolved.attribute.name;
+  return invalidValue(
+    `A "remove" of "${target.path}" takes no "value" (RFC 7644 §3.5.2.2): name the values with a filter, such as ${name}[value eq "..."]`,
+  );
 }
 
 /**
@@ -582,32 +573,6 @@ function removeMatches(ctx: Context, target: AttributeTarget): void {
     })
     .filter((e) => e !== undefined);
   writeValue(ctx, target, remaining.length > 0 ? remaining : undefined);
-}
-
-/**
- * `{"op":"remove","path":"emails","value":[{...}]}`: some clients name the values to remove in
- * `value` instead of a filter. Only those go, never the whole attribute.
- */
-function removeListed(ctx: Context, target: AttributeTarget, value: unknown): void {
-  const { attribute } = target.resolved;
-  const listed = asArray(normalizeAttributeValue(attribute, value, target.path));
-  const remaining = asArray(readValue(ctx, target)).filter(
-    (element) => !listed.some((l) => describes(attribute, l, element)),
-  );
-  writeValue(ctx, target, remaining.length > 0 ? remaining : undefined);
-}
-
-/** Whether every sub-attribute of `listed` has the same value in `element`. */
-function describes(attribute: AttributeDefinition, listed: unknown, element: unknown): boolean {
-  if (!isJsonObject(listed) || !isJsonObject(element)) return jsonEqual(listed, element);
-  return Object.entries(listed).every(([name, v]) => {
-    const caseExact = findSubAttribute(attribute, name)?.caseExact ?? false;
-    const w = element[name];
-    if (!caseExact && typeof v === 'string' && typeof w === 'string') {
-      return v.toLowerCase() === w.toLowerCase();
-    }
-    return jsonEqual(v, w);
-  });
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -642,21 +607,16 @@ function applyToMembers(
     return;
   }
   if (op === 'remove') {
-    // Entra ID, authentik and JumpCloud list the members to remove in `value`: remove only
-    // those. Emptying the group is only for a remove without a value (RFC 7644 §3.5.2.2).
-    if (value == null) changes.push({ kind: 'removeAll' });
-    else pushRemove(changes, normalizeMembers(attribute, value));
+    // RFC 7644 §3.5.2.2: a remove without a filter empties the group. With a value list the
+    // client means "only these" (Entra ID, authentik, JumpCloud): never empty the group for it.
+    if (value != null) throw removeWithValue(target);
+    changes.push({ kind: 'removeAll' });
     return;
   }
   // RFC 7644 §3.5.2.3: replace without a filter replaces all the members.
   if (op === 'replace') changes.push({ kind: 'removeAll' });
   const members = normalizeMembers(attribute, value);
   if (members && members.length > 0) changes.push({ kind: 'add', members });
-}
-
-function pushRemove(changes: MemberChange[], members: MemberRef[] | undefined): void {
-  if (members && members.length > 0)
-    changes.push({ kind: 'remove', ids: members.map((m) => m.value) });
 }
 
 /** `value eq "a"` and `value eq "a" or value eq "b"`: the ids they name, else undefined. */

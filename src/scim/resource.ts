@@ -6,6 +6,10 @@
  * key, and without `id`, `meta`, `schemas`, computed or write-only attributes, and Group
  * `members` (which live in a membership table). The value normalisation here is shared with the
  * PATCH interpreter (patch.ts), so both accept exactly the same values.
+ *
+ * It accepts RFC 7643 only (attribute names and schema URNs in any case, §2.1). What identity
+ * providers send besides (booleans as strings, a bare-string manager, dotted keys) is rewritten
+ * into that form before it gets here, by the client's dialect (dialects.ts).
  */
 import { invalidSyntax, invalidValue } from './errors.ts';
 import type {
@@ -80,10 +84,27 @@ export function unknownAttribute(resourceType: ResourceTypeDefinition, name: str
 }
 
 /**
- * A single-valued complex attribute with a `value` sub-attribute is a reference to another
- * resource (the enterprise `manager`). Clients send it in shorthand forms.
+ * A resource (and a PATCH path-less value) holds attributes by name (RFC 7643 §2.1), and
+ * extension attributes under their schema's URN key (§3.3). A dotted (`name.givenName`),
+ * filtered or URN-qualified key is a path, which only a PATCH `path` may hold. (Check
+ * `schemaByUrn` first: schema URNs have dots of their own.)
  */
-function isReference(attribute: AttributeDefinition): boolean {
+export function isPathLike(key: string): boolean {
+  return key.includes('.') || key.includes('[') || key.toLowerCase().startsWith('urn:');
+}
+
+export function notAnAttributeName(key: string) {
+  return invalidValue(
+    `"${key}" is a path, not an attribute name: nest sub-attributes in their attribute and ` +
+      'extension attributes under their schema URN (RFC 7643 §3.3)',
+  );
+}
+
+/**
+ * A single-valued complex attribute with a `value` sub-attribute is a reference to another
+ * resource (the enterprise `manager`).
+ */
+export function isReference(attribute: AttributeDefinition): boolean {
   return (
     attribute.type === 'complex' &&
     !attribute.multiValued &&
@@ -151,11 +172,10 @@ export function normalizeComplex(
   value: unknown,
   path: string,
 ): ComplexUpdate | null {
-  const coerced = isReference(attribute) ? coerceReference(value) : value;
-  if (coerced == null) return null;
-  if (!isJsonObject(coerced)) throw invalidValue(`Attribute "${path}" must be a complex object`);
+  if (value == null || isEmptyReference(attribute, value)) return null;
+  if (!isJsonObject(value)) throw invalidValue(`Attribute "${path}" must be a complex object`);
   const update: ComplexUpdate = { set: {}, cleared: [] };
-  for (const [key, raw] of Object.entries(coerced)) {
+  for (const [key, raw] of Object.entries(value)) {
     const sub = findSubAttribute(attribute, key);
     if (!sub) throw invalidValue(`Unknown sub-attribute "${key}" of "${path}"`);
     if (sub.mutability === 'readOnly') continue;
@@ -166,16 +186,9 @@ export function normalizeComplex(
   return update;
 }
 
-/**
- * Entra ID sends `manager` as the bare id, some clients as an array of one object, and an
- * empty string (or an empty `value`) to clear it.
- */
-function coerceReference(value: unknown): unknown {
-  if (value === '') return null;
-  if (typeof value === 'string') return { value };
-  if (Array.isArray(value) && value.length === 1 && isJsonObject(value[0])) value = value[0];
-  if (isJsonObject(value) && value['value'] === '') return null;
-  return value;
+/** A reference whose `value` is "" refers to nothing: it is no value, so it clears the attribute. */
+function isEmptyReference(attribute: AttributeDefinition, value: unknown): boolean {
+  return isReference(attribute) && isJsonObject(value) && value['value'] === '';
 }
 
 const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
@@ -208,14 +221,9 @@ function normalizeScalar(attribute: AttributeDefinition, value: unknown, path: s
   }
 }
 
-/** Entra ID sends booleans as the strings "True" and "False". */
+/** RFC 7643 §2.3.2: a JSON true or false (the dialects turn Entra ID's "False" into one). */
 function normalizeBoolean(value: unknown, path: string): boolean {
   if (typeof value === 'boolean') return value;
-  if (typeof value === 'string') {
-    const lower = value.toLowerCase();
-    if (lower === 'true') return true;
-    if (lower === 'false') return false;
-  }
   throw invalidValue(`Attribute "${path}" must be a boolean`);
 }
 
@@ -346,9 +354,9 @@ interface Accumulator {
 }
 
 /**
- * Validates a POST or PUT body and returns its stored form. Keys are matched case-insensitively
- * (RFC 7643 §2.1) and may be URN-qualified; read-only attributes are dropped silently (PUT
- * bodies echo them back); `password` is returned apart and never stored.
+ * Validates a POST or PUT body and returns its stored form. Keys are attribute names, matched
+ * case-insensitively (RFC 7643 §2.1), or schema URNs; read-only attributes are ignored (RFC 7644
+ * §3.3 and §3.5.1: PUT bodies echo them back); `password` is returned apart and never stored.
  */
 export function normalizeResource(
   resourceType: ResourceTypeDefinition,
@@ -366,6 +374,7 @@ export function normalizeResource(
       assignSchemaObject(acc, urnKey.schema, key, value);
       continue;
     }
+    if (isPathLike(key)) throw notAnAttributeName(key);
     const resolved = resolveAttribute(resourceType, key);
     if (!resolved) throw unknownAttribute(resourceType, key);
     assign(acc, resolved, value);
@@ -404,59 +413,31 @@ function assignSchemaObject(
   if (value == null) return;
   if (!isJsonObject(value)) throw invalidValue(`Attribute "${key}" must be a complex object`);
   for (const [name, inner] of Object.entries(value)) {
+    if (isPathLike(name)) throw notAnAttributeName(`${schema.id}:${name}`);
     const resolved = resolveAttribute(acc.resourceType, `${schema.id}:${name}`);
     if (!resolved) throw unknownAttribute(acc.resourceType, `${schema.id}:${name}`);
     assign(acc, resolved, inner);
   }
 }
 
+/** Assigns a whole attribute (keys are attribute names, so there is no sub-attribute here). */
 function assign(acc: Accumulator, resolved: ResolvedAttribute, value: unknown): void {
-  const { attribute, subAttribute } = resolved;
+  const { attribute } = resolved;
   const path = displayPath(resolved);
-  if (attribute.mutability === 'readOnly' || subAttribute?.mutability === 'readOnly') return;
+  if (attribute.mutability === 'readOnly') return;
   if (attribute.mutability === 'writeOnly') {
     const password = normalizeAttributeValue(attribute, value, path);
     if (typeof password === 'string') acc.password = password;
     return;
   }
   if (isMembersAttribute(acc.resourceType, attribute)) {
-    if (subAttribute) throw invalidValue(`Attribute "${path}" must be set through "members"`);
     acc.members = normalizeMembers(attribute, value);
-    return;
-  }
-  if (subAttribute) {
-    assignSubAttribute(acc, resolved, subAttribute, value, path);
     return;
   }
   const container = containerFor(acc.data, resolved);
   const normalized = normalizeAttributeValue(attribute, value, path);
   if (normalized === undefined) delete container[attribute.name];
   else container[attribute.name] = normalized;
-  pruneExtension(acc.data, resolved);
-}
-
-/** `"name.givenName": "x"`: merged into the complex value. */
-function assignSubAttribute(
-  acc: Accumulator,
-  resolved: ResolvedAttribute,
-  subAttribute: AttributeDefinition,
-  value: unknown,
-  path: string,
-): void {
-  const { attribute } = resolved;
-  if (attribute.multiValued) {
-    throw invalidValue(`Attribute "${path}" cannot be set on every value of "${attribute.name}"`);
-  }
-  const container = containerFor(acc.data, resolved);
-  const current = container[attribute.name];
-  const complex: JsonObject = isJsonObject(current) ? current : {};
-  const normalized = normalizeAttributeValue(subAttribute, value, path);
-  if (normalized === undefined) delete complex[subAttribute.name];
-  else complex[subAttribute.name] = normalized;
-  // A reference whose `value` is now empty is cleared whole, as `"manager": ""` would be.
-  if (isEmptyObject(complex) || (isReference(attribute) && coerceReference(complex) === null)) {
-    delete container[attribute.name];
-  } else container[attribute.name] = complex;
   pruneExtension(acc.data, resolved);
 }
 

@@ -29,6 +29,8 @@ import { listResponse, parseSearch, projectionOf, searchBody, single } from './s
 import type { Query, Search } from './search.ts';
 import { toScimError } from './errors.ts';
 import { RateLimiter } from './rate-limit.ts';
+import { dialectFor, normalizeFilter } from '../../scim/dialects.ts';
+import type { DialectName } from '../../scim/dialects.ts';
 import type { ProvisioningLog } from '../../provisioning/provisioning-log.ts';
 import { etagOf, matchesEtag } from '../../directory/context.ts';
 import { DirectoryError } from '../../directory/errors.ts';
@@ -166,10 +168,36 @@ export async function scimPlugin(app: FastifyInstance, options: ScimPluginOption
     }
   });
 
+  /**
+   * The client profile of a request (src/scim/dialects.ts): the connection's setting, or what
+   * the request shows when the setting is `auto`. Noted for the provisioning log.
+   */
+  const clientDialectOf = (request: FastifyRequest): DialectName => {
+    const log = request.scimLog!;
+    if (log.dialect === undefined) {
+      log.dialect = dialectFor(request.scimConnection!.settings.dialect, {
+        userAgent: request.headers['user-agent'],
+        query: request.query as Record<string, unknown>,
+      });
+    }
+    return log.dialect as DialectName;
+  };
+
+  /** A search's parameters with the filter in RFC form (the profile's filter normalisations). */
+  const rfcFilter = <T extends { filter?: unknown }>(request: FastifyRequest, params: T): T => {
+    if (typeof params.filter !== 'string') return params;
+    const { filter, applied } = normalizeFilter(clientDialectOf(request), params.filter);
+    if (applied.length === 0) return params;
+    request.scimLog!.normalizations.push(...applied);
+    return { ...params, filter };
+  };
+
   const contextOf = (request: FastifyRequest): ScimContext => {
     const connection = request.scimConnection!;
     const { settings } = connection;
     return {
+      clientDialect: clientDialectOf(request),
+      normalizations: request.scimLog!.normalizations,
       db: database.db,
       dialect: database.dialect,
       actor: {
@@ -227,12 +255,12 @@ export async function scimPlugin(app: FastifyInstance, options: ScimPluginOption
   });
 
   // ---- Users and Groups ----------------------------------------------------------------------
-  registerResource(app, '/Users', scimUsers, contextOf, maxPageSize);
-  registerResource(app, '/Groups', scimGroups, contextOf, maxPageSize);
+  registerResource(app, '/Users', scimUsers, contextOf, rfcFilter, maxPageSize);
+  registerResource(app, '/Groups', scimGroups, contextOf, rfcFilter, maxPageSize);
 
   // RFC 7644 §3.4.3: a search across every resource type from the root.
   app.post('/.search', async (request, reply) => {
-    const body = searchBody(request.body);
+    const body = rfcFilter(request, searchBody(request.body));
     const search = parseSearch(body, maxPageSize);
     const context = contextOf(request);
     // Users first, then groups: each part keeps its own stable order.
@@ -290,6 +318,7 @@ function registerResource<T extends { id: string; version: number }>(
   endpoint: '/Users' | '/Groups',
   kind: ScimResourceKind<T>,
   contextOf: (request: FastifyRequest) => ScimContext,
+  rfcFilter: <P extends { filter?: unknown }>(request: FastifyRequest, params: P) => P,
   maxPageSize: number,
 ): void {
   type IdRequest = FastifyRequest<{ Params: { id: string }; Querystring: Query }>;
@@ -349,7 +378,7 @@ function registerResource<T extends { id: string; version: number }>(
     touched(request);
     const q = request.query;
     const search = parseSearch(
-      {
+      rfcFilter(request, {
         filter: single(q, 'filter'),
         sortBy: single(q, 'sortBy'),
         sortOrder: single(q, 'sortOrder'),
@@ -358,7 +387,7 @@ function registerResource<T extends { id: string; version: number }>(
         cursor: single(q, 'cursor'),
         attributes: single(q, 'attributes'),
         excludedAttributes: single(q, 'excludedAttributes'),
-      },
+      }),
       maxPageSize,
       endpoint,
     );
@@ -370,7 +399,7 @@ function registerResource<T extends { id: string; version: number }>(
     return list(
       reply,
       contextOf(request),
-      parseSearch(searchBody(request.body), maxPageSize, endpoint),
+      parseSearch(rfcFilter(request, searchBody(request.body)), maxPageSize, endpoint),
     );
   });
 
