@@ -9,6 +9,7 @@ import type { CpuProbe } from './processes.ts';
 export interface HttpResult {
   readonly status: number;
   readonly text: string;
+  readonly headers: Record<string, string | string[] | undefined>;
 }
 
 /** HTTP to one local server, counting the requests it sends. */
@@ -49,7 +50,7 @@ export class Client {
       ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
     });
     const text = await response.body.text();
-    return { status: response.statusCode, text };
+    return { status: response.statusCode, text, headers: response.headers };
   }
 
   /** A request that must answer `expected`; anything else throws with the status and body. */

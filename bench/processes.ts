@@ -309,6 +309,19 @@ export async function createConnection(storage: Storage, name: string): Promise<
   return { id: parsed.id, name: parsed.name, token: parsed.token };
 }
 
+/** `gatehouse api-keys create <name> --role viewer --json`: a key for the admin API workloads. */
+export async function createApiKey(storage: Storage, name: string): Promise<string> {
+  const { stdout } = await promisify(execFile)(
+    process.execPath,
+    ['bin/gatehouse.js', 'api-keys', 'create', name, '--role', 'viewer', '--json'],
+    { cwd: ROOT, env: gatehouseEnv(storage), timeout: 60_000 },
+  );
+  const parsed = JSON.parse(stdout) as { key?: unknown };
+  if (typeof parsed.key !== 'string')
+    throw new Error(`unexpected output of api-keys create: ${stdout}`);
+  return parsed.key;
+}
+
 /** Creates and drops the bench's own PostgreSQL database through an administrative connection. */
 export class PgAdmin {
   private constructor(

@@ -2,7 +2,7 @@
 import type { LoadResult } from './load.ts';
 import type { Storage } from './processes.ts';
 import type { SeedMethod } from './seed.ts';
-import type { Bounds, GroupResult, PagingResult } from './workloads.ts';
+import type { Bounds, ConsoleResult, GroupResult, PagingResult } from './workloads.ts';
 
 /** Every count and every time limit of a run. */
 export interface Plan {
@@ -23,6 +23,8 @@ export interface Plan {
   readonly groupMaxSeconds: number;
   readonly walkMaxSeconds: number;
   readonly pageRepeats: number;
+  /** Requests of each kind in the console's workload. */
+  readonly consoleRepeats: number;
 }
 
 // ---- results ------------------------------------------------------------------------------------
@@ -40,6 +42,8 @@ export interface TierResult {
   readonly lookup: LoadResult;
   readonly paging: PagingResult;
   readonly groups?: GroupResult[];
+  /** The console's Users page and a big group's members, through the admin API. */
+  readonly console?: ConsoleResult;
 }
 
 export interface StorageResult {
@@ -164,6 +168,18 @@ export function targetsOf(result: StorageResult): Target[] {
       met: ratio <= 2,
     });
   } else targets.push(missing('paging', pagingTarget));
+
+  const consoleTarget = `Console Users page at ${n(plan.groupTier)} users: search and paging p99 < 100 ms server time`;
+  const pageQueries = big?.console?.queries.filter((q) => q.name.startsWith('Users:'));
+  if (pageQueries && pageQueries.length > 0) {
+    const worst = pageQueries.reduce((a, b) => (b.serverP99Ms > a.serverP99Ms ? b : a));
+    targets.push({
+      id: 'console-users',
+      description: consoleTarget,
+      measured: `worst p99 ${ms(worst.serverP99Ms)} ms (${worst.name}); ${pageQueries.length} kinds of request`,
+      met: worst.serverP99Ms < 100,
+    });
+  } else targets.push(missing('console-users', consoleTarget));
   return targets;
 }
 
@@ -256,6 +272,36 @@ export function printStorage(result: StorageResult): void {
       )} ms (medians of ${p.repeats}); in the walk: first 5 pages ${ms(p.walkFirstPagesMs)} ms, last 5 ${ms(
         p.walkLastPagesMs ?? NaN,
       )} ms; a jump to startIndex ${n(Math.max(2, p.lastStartIndex - 1))}: ${ms(p.jumpToEndMs)} ms`,
+    );
+  }
+  for (const tier of result.tiers) {
+    if (!tier.console) continue;
+    const c = tier.console;
+    out.push(
+      '',
+      `the console through the admin API at ${n(c.users)} users, one request at a time (server time from Server-Timing; ` +
+        `server CPU ${ms(c.serverCpuMsPerReq)} ms/req${c.dbCpuMsPerReq !== undefined ? ` + ${ms(c.dbCpuMsPerReq)} ms in PostgreSQL` : ''}):`,
+      table(
+        [
+          'request',
+          'n',
+          'server p50 ms',
+          'server p99 ms',
+          'server max ms',
+          'client p50 ms',
+          'matched',
+        ],
+        c.queries.map((q) => [
+          q.name,
+          String(q.requests),
+          ms(q.serverP50Ms),
+          ms(q.serverP99Ms),
+          ms(q.serverMaxMs),
+          ms(q.clientP50Ms),
+          n(q.total),
+        ]),
+      ),
+      '',
     );
   }
   for (const tier of result.tiers) {

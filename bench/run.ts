@@ -1,6 +1,7 @@
 /**
  * `npm run bench [-- --postgres] [-- --large] [-- --quick]`: Gatehouse under the load Okta and
- * Entra ID put on it, on SQLite and optionally PostgreSQL, next to a bare-Fastify ceiling.
+ * Entra ID put on it, and the console's Users page through the admin API, on SQLite and
+ * optionally PostgreSQL, next to a bare-Fastify ceiling.
  * What is measured and how: docs/performance.md.
  */
 import { execFileSync } from 'node:child_process';
@@ -13,6 +14,7 @@ import type { LoadResult } from './load.ts';
 import {
   CLK_TCK,
   CpuProbe,
+  createApiKey,
   createConnection,
   killAll,
   PgAdmin,
@@ -26,13 +28,14 @@ import type { SeedMethod } from './seed.ts';
 import {
   bigGroup,
   ceiling,
+  consolePages,
   lookups,
   paging,
   provisioning,
   userCount,
   warmGroupPaths,
 } from './workloads.ts';
-import type { GroupResult } from './workloads.ts';
+import type { ConsoleResult, GroupResult } from './workloads.ts';
 import { printStorage, targetsOf } from './report.ts';
 import type { Plan, StorageResult, TierResult } from './report.ts';
 
@@ -109,6 +112,7 @@ function planOf(options: Options): Plan {
       groupMaxSeconds: 10,
       walkMaxSeconds: 20,
       pageRepeats: 3,
+      consoleRepeats: 5,
     };
   }
   return {
@@ -127,6 +131,7 @@ function planOf(options: Options): Plan {
     groupMaxSeconds: 60,
     walkMaxSeconds: 300,
     pageRepeats: 5,
+    consoleRepeats: 30,
   };
 }
 
@@ -205,6 +210,8 @@ async function runStorage(
 ): Promise<void> {
   const connection: CreatedConnection = await createConnection(storage, 'bench');
   log(`${storage.name}: connection ${connection.id}`);
+  // The console's workload calls the admin API with a key (SCIM tokens do not open it).
+  const apiKey = await createApiKey(storage, 'bench');
 
   log(`${storage.name}: ceiling (bare Fastify)`);
   const ceilingResult = await measureCeiling(options, plan);
@@ -213,7 +220,9 @@ async function runStorage(
   // bin/gatehouse.js runs the compiled dist/ when it is fresh, else the sources through tsx
   // (whose esbuild service is a child process): say which each server ran.
   const serverCode = new Set<string>();
-  const session = async <T>(work: (client: Client, probe: CpuProbe) => Promise<T>): Promise<T> =>
+  const session = async <T>(
+    work: (client: Client, probe: CpuProbe, api: Client) => Promise<T>,
+  ): Promise<T> =>
     withServer(
       () => startGatehouse(storage),
       async (server) => {
@@ -223,10 +232,12 @@ async function runStorage(
             : 'compiled JavaScript (no tsx child)',
         );
         const client = new Client(server.origin, connection.token, options.concurrency);
+        const api = new Client(server.origin, apiKey, 1);
         try {
-          return await work(client, new CpuProbe(server.pid, dbBackends));
+          return await work(client, new CpuProbe(server.pid, dbBackends), api);
         } finally {
           await client.close();
+          await api.close();
         }
       },
     );
@@ -278,7 +289,7 @@ async function runStorage(
       vacuumAnalyzeSeconds = (performance.now() - t0) / 1000;
     }
     log(`${storage.name}: seeded ${count} users in ${seeded.seconds.toFixed(1)} s`);
-    const tierResult = await session(async (client, probe) => {
+    const tierResult = await session(async (client, probe, api) => {
       users = await userCount(client);
       if (users !== tier) throw new Error(`expected ${tier} users, the server counts ${users}`);
       log(`${storage.name}: lookups at ${tier} users`);
@@ -299,6 +310,7 @@ async function runStorage(
         repeats: plan.pageRepeats,
       });
       let groups: GroupResult[] | undefined;
+      let consoleResult: ConsoleResult | undefined;
       if (tier === plan.groupTier) {
         await warmGroupPaths(client, seededIds, Math.min(20, plan.patches));
         groups = [];
@@ -314,6 +326,14 @@ async function runStorage(
             }),
           );
         }
+        const biggest = groups.at(-1);
+        log(`${storage.name}: the console's Users page at ${tier} users`);
+        consoleResult = await consolePages(api, probe, {
+          users: tier,
+          repeats: plan.consoleRepeats,
+          seed: tier,
+          ...(biggest ? { groupId: biggest.groupId, groupMembers: biggest.members } : {}),
+        });
       }
       return {
         users: tier,
@@ -326,6 +346,7 @@ async function runStorage(
         lookup,
         paging: pages,
         ...(groups ? { groups } : {}),
+        ...(consoleResult ? { console: consoleResult } : {}),
       } satisfies TierResult;
     });
     result.tiers.push(tierResult);

@@ -1,7 +1,8 @@
 /**
  * The workloads, modelled on what Okta and Entra ID send: provisioning (GET by userName, then
  * POST), lookups by userName, paging through every user, single-member changes to big groups,
- * and the bare-Fastify ceiling.
+ * and the bare-Fastify ceiling; and what the console asks of the admin API (its Users page and
+ * a big group's member list).
  */
 import { median, percentile, runLoad } from './load.ts';
 import type { Client, LoadResult } from './load.ts';
@@ -206,6 +207,7 @@ export async function paging(
 }
 
 export interface GroupResult {
+  readonly groupId: string;
   readonly members: number;
   /** Seeding the membership: PATCH add with 1,000 members per request. */
   readonly seedSeconds: number;
@@ -289,7 +291,7 @@ export async function bigGroup(
         throw new Error('excludedAttributes=members returned members');
     },
   });
-  return { members, seedSeconds, seedRequests, add, remove, get };
+  return { groupId, members, seedSeconds, seedRequests, add, remove, get };
 }
 
 /** A few single-member PATCHes on a small scratch group, so the first measured group runs warm. */
@@ -311,4 +313,182 @@ export async function warmGroupPaths(
     await client.expect(200, 'GET', `${path}?excludedAttributes=members`);
   }
   await client.expect(204, 'DELETE', path);
+}
+
+export interface ConsoleQueryResult {
+  readonly name: string;
+  readonly requests: number;
+  /** Server time (the answer's `Server-Timing`), p50 / p99 / max, in milliseconds. */
+  readonly serverP50Ms: number;
+  readonly serverP99Ms: number;
+  readonly serverMaxMs: number;
+  /** As the client saw it (one request at a time, so no queueing). */
+  readonly clientP50Ms: number;
+  readonly clientP99Ms: number;
+  /** `total` of the last answer: what the query matched. */
+  readonly total: number;
+}
+
+export interface ConsoleResult {
+  readonly users: number;
+  readonly queries: ConsoleQueryResult[];
+  readonly serverCpuMsPerReq: number;
+  readonly dbCpuMsPerReq?: number;
+}
+
+/**
+ * The console's Users page (and a big group's member list) through the admin API, with an API
+ * key, one request at a time: first, random and last pages in each sort order, searches that
+ * match one user, a few, about 1% and every user, one that matches none, and a filter. Each
+ * kind of request is sent `repeats` times (after a warm-up round) with a fixed pseudo-random
+ * sequence, and its server time is read from the answer's `Server-Timing` header.
+ */
+export async function consolePages(
+  client: Client,
+  probe: CpuProbe,
+  options: {
+    users: number;
+    repeats: number;
+    seed: number;
+    groupId?: string;
+    groupMembers?: number;
+  },
+): Promise<ConsoleResult> {
+  const next = random(options.seed);
+  const pick = (n: number) => Math.floor(next() * n);
+  const total = options.users;
+  const page = 50;
+  const randomOffset = () => pick(total - page);
+  const users = (query: string) => `/api/v1/users?limit=${page}&${query}`;
+  const kinds: { name: string; path: () => string; expect?: (total: number) => boolean }[] = [
+    { name: 'Users: first page', path: () => users('offset=0'), expect: (n) => n === total },
+    { name: 'Users: random page', path: () => users(`offset=${randomOffset()}`) },
+    { name: 'Users: last page', path: () => users(`offset=${total - page}`) },
+    {
+      name: 'Users: by displayName, random page',
+      path: () => users(`sort=displayName&offset=${randomOffset()}`),
+    },
+    {
+      name: 'Users: by email desc, random page',
+      path: () => users(`sort=email&order=desc&offset=${randomOffset()}`),
+    },
+    {
+      name: 'Users: by createdAt desc, random page',
+      path: () => users(`sort=createdAt&order=desc&offset=${randomOffset()}`),
+    },
+    {
+      name: 'Users: by origin, random page',
+      path: () => users(`sort=origin&offset=${randomOffset()}`),
+    },
+    {
+      name: 'Users: search one userName',
+      path: () => users(`search=${encodeURIComponent(userNameOf('seed', pick(total - 3000)))}`),
+      expect: (n) => n === 1,
+    },
+    {
+      // Given<n> for n in [total/100, total/10): Given<n> and Given<n>0 to Given<n>9.
+      name: 'Users: search a given name (~11 users)',
+      path: () => users(`search=given${Math.floor(total / 100) + pick(Math.floor(total / 11))}`),
+      expect: (n) => n >= 1 && n <= 20,
+    },
+    {
+      // Seeded<i % 997>: one user in 997.
+      name: 'Users: search a family name (0.1%)',
+      path: () => users(`search=seeded${100 + pick(897)}`),
+      expect: (n) => n >= 1,
+    },
+    {
+      name: 'Users: search matching all, random page',
+      path: () => users(`search=bench.example&offset=${randomOffset()}`),
+      expect: (n) => n >= total - 3000,
+    },
+    {
+      name: 'Users: search matching none',
+      path: () => users(`search=no-such-person-${pick(1000)}`),
+      expect: (n) => n === 0,
+    },
+    {
+      name: 'Users: search matching all, by displayName',
+      path: () => users(`search=bench.example&sort=displayName&offset=${randomOffset()}`),
+    },
+    {
+      name: 'Users: search, by displayName',
+      path: () => users(`search=seeded${100 + pick(897)}&sort=displayName`),
+    },
+    {
+      name: 'Users: filter origin and status, random page',
+      path: () => users(`origin=IDP&status=active&offset=${randomOffset()}`),
+    },
+  ];
+  const { groupId, groupMembers } = options;
+  if (groupId !== undefined && groupMembers !== undefined) {
+    const members = (query: string) => `/api/v1/groups/${groupId}/members?limit=${page}&${query}`;
+    kinds.push(
+      {
+        name: `Members of ${groupMembers}: first page`,
+        path: () => members('offset=0'),
+        expect: (n) => n === groupMembers,
+      },
+      {
+        name: `Members of ${groupMembers}: random page`,
+        path: () => members(`offset=${pick(groupMembers - page)}`),
+      },
+      {
+        name: `Members of ${groupMembers}: search`,
+        // A userName's first ten characters: one hundred members (seed-0012300 to seed-0012399).
+        path: () => members(`search=${userNameOf('seed', pick(groupMembers)).slice(0, 10)}`),
+      },
+    );
+  }
+
+  const run = async (kind: (typeof kinds)[number]) => {
+    const begin = performance.now();
+    const { text, headers } = await client.expect(200, 'GET', kind.path());
+    const clientMs = performance.now() - begin;
+    const timing = String(headers['server-timing'] ?? '');
+    const serverMs = Number(/dur=([\d.]+)/.exec(timing)?.[1] ?? NaN);
+    const answer = JSON.parse(text) as { total: number; items: unknown[] };
+    if (kind.expect && !kind.expect(answer.total)) {
+      throw new Error(`${kind.name}: unexpected total ${answer.total} for ${kind.path()}`);
+    }
+    return { clientMs, serverMs, total: answer.total };
+  };
+
+  // Warm-up: every kind a few times (JIT, page cache), not counted.
+  for (let r = 0; r < 3; r++) for (const kind of kinds) await run(kind);
+
+  const before = await probe.sample();
+  const requestsBefore = client.requests;
+  const samples = kinds.map(() => ({ client: [] as number[], server: [] as number[], total: 0 }));
+  // Interleaved, so that no kind runs only while the machine is busy elsewhere.
+  for (let r = 0; r < options.repeats; r++) {
+    for (const [i, kind] of kinds.entries()) {
+      const result = await run(kind);
+      samples[i]!.client.push(result.clientMs);
+      samples[i]!.server.push(result.serverMs);
+      samples[i]!.total = result.total;
+    }
+  }
+  const after = await probe.sample();
+  const requests = client.requests - requestsBefore;
+  const dbMs = probe.dbDelta(before, after);
+  return {
+    users: total,
+    queries: kinds.map((kind, i) => {
+      const server = Float64Array.from(samples[i]!.server).sort();
+      const clientTimes = Float64Array.from(samples[i]!.client).sort();
+      return {
+        name: kind.name,
+        requests: server.length,
+        serverP50Ms: percentile(server, 0.5),
+        serverP99Ms: percentile(server, 0.99),
+        serverMaxMs: server[server.length - 1] ?? NaN,
+        clientP50Ms: percentile(clientTimes, 0.5),
+        clientP99Ms: percentile(clientTimes, 0.99),
+        total: samples[i]!.total,
+      };
+    }),
+    serverCpuMsPerReq: probe.serverDelta(before, after) / requests,
+    ...(dbMs !== undefined ? { dbCpuMsPerReq: dbMs / requests } : {}),
+  };
 }

@@ -2,10 +2,14 @@
  * The composition root: builds the Fastify application from its dependencies. `main.ts` listens;
  * tests call `buildApp()` and `app.inject()` with no socket.
  */
+import path from 'node:path';
 import Fastify from 'fastify';
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import type { Config } from './config.ts';
 import type { DatabaseHandle } from './db/database.ts';
+import { adminApi } from './http/api/docs.ts';
+import { ApiError } from './http/api/errors.ts';
+import { registerConsole } from './http/console.ts';
 import { scimPlugin } from './http/scim/plugin.ts';
 import { ProvisioningLog } from './provisioning/provisioning-log.ts';
 import { ScimError } from './scim/errors.ts';
@@ -13,7 +17,13 @@ import { ScimError } from './scim/errors.ts';
 export interface AppDependencies {
   readonly config: Config;
   readonly database: DatabaseHandle;
+  /** The built console (default: dist/console of this project, made by `npm run build`). */
+  readonly consoleDir?: string;
+  /** Where the logs go (default: standard output). Tests read them to check what is logged. */
+  readonly logStream?: { write(line: string): void };
 }
+
+export const DEFAULT_CONSOLE_DIR = path.resolve(import.meta.dirname, '../dist/console');
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -22,7 +32,12 @@ declare module 'fastify' {
   }
 }
 
-export async function buildApp({ config, database }: AppDependencies): Promise<FastifyInstance> {
+export async function buildApp({
+  config,
+  database,
+  consoleDir = DEFAULT_CONSOLE_DIR,
+  logStream,
+}: AppDependencies): Promise<FastifyInstance> {
   const app = Fastify({
     logger:
       config.logLevel === 'silent'
@@ -30,27 +45,41 @@ export async function buildApp({ config, database }: AppDependencies): Promise<F
         : {
             level: config.logLevel,
             // Tokens and passwords never reach the logs, whatever a serializer is changed to.
-            redact: ['req.headers.authorization', 'req.headers.cookie', '*.password', '*.token'],
+            redact: [
+              'req.headers.authorization',
+              'req.headers.cookie',
+              'req.headers["x-csrf-token"]',
+              'res.headers["set-cookie"]',
+              '*.password',
+              '*.token',
+              '*.csrfToken',
+              '*.key',
+            ],
+            ...(logStream ? { stream: logStream } : {}),
           },
     bodyLimit: config.maxBodyBytes,
     // OneLogin and others add a trailing slash or a doubled one; the route is the same.
     routerOptions: { ignoreTrailingSlash: true, ignoreDuplicateSlashes: true },
-    trustProxy: true,
+    // A number of hops is trusted as "the nearest n proxies".
+    trustProxy:
+      typeof config.trustProxy === 'number'
+        ? (_address: string, hop: number) => hop < (config.trustProxy as number)
+        : config.trustProxy,
     // Errors Fastify meets before routing (a path parameter over maxParamLength, a bad URL):
-    // on the SCIM surface they are answered in SCIM's own format too.
+    // on the SCIM surface and the admin API they are answered in their own formats too.
     frameworkErrors: (error, request, reply) => {
       const status = error.statusCode ?? 400;
-      const body = request.url.startsWith('/scim/')
+      const scim = request.url.startsWith('/scim/');
+      const api = request.url.startsWith('/api/');
+      const body = scim
         ? new ScimError(status, undefined, error.message).toJSON()
-        : { statusCode: status, code: error.code, error: error.name, message: error.message };
+        : api
+          ? new ApiError(status, 'invalid_request', error.message).toJSON()
+          : { statusCode: status, code: error.code, error: error.name, message: error.message };
       // The reply here is typed for the route that was not found; it is a plain reply.
       void (reply as unknown as FastifyReply)
         .code(status)
-        .type(
-          request.url.startsWith('/scim/')
-            ? 'application/scim+json; charset=utf-8'
-            : 'application/json',
-        )
+        .type(scim ? 'application/scim+json; charset=utf-8' : 'application/json')
         .send(body);
     },
   });
@@ -73,6 +102,13 @@ export async function buildApp({ config, database }: AppDependencies): Promise<F
     rateLimit: config.scimRateLimit,
     provisioningLog,
   });
+
+  await app.register(adminApi, {
+    database,
+    publicUrl: config.publicUrl,
+    signInPerMinute: config.signInRateLimit,
+  });
+  await registerConsole(app, consoleDir);
 
   return app;
 }

@@ -25,6 +25,14 @@ export interface Config {
   readonly scimRateLimit: number;
   /** Days the provisioning log keeps an entry. */
   readonly provisioningLogRetentionDays: number;
+  /** Console sign-in attempts a minute per client address and per userName, in each process. */
+  readonly signInRateLimit: number;
+  /**
+   * Fastify's `trustProxy`: whether (and which) proxies' X-Forwarded-For and -Proto headers to
+   * believe for the client address. Off by default: a client could otherwise choose its own
+   * address and slip past the per-address sign-in limit.
+   */
+  readonly trustProxy: boolean | number | string;
 }
 
 export class ConfigError extends Error {
@@ -69,6 +77,21 @@ function url(name: string, raw: string, protocols: readonly string[]): URL {
     throw new ConfigError(`${name} must start with ${protocols.join(' or ')}; got "${raw}".`);
   }
   return parsed;
+}
+
+/**
+ * `GATEHOUSE_TRUST_PROXY`: `false` (default), `true` (any proxy), a number of proxy hops, or a
+ * comma-separated list of proxy addresses or CIDR ranges (`10.0.0.0/8,127.0.0.1`).
+ */
+function trustProxy(raw: string | undefined): boolean | number | string {
+  const value = raw?.trim() ?? '';
+  if (value === '' || value.toLowerCase() === 'false') return false;
+  if (value.toLowerCase() === 'true') return true;
+  if (/^\d+$/.test(value)) return Number(value);
+  if (/^[0-9a-fA-F.:/]+(\s*,\s*[0-9a-fA-F.:/]+)*$/.test(value)) return value;
+  throw new ConfigError(
+    `GATEHOUSE_TRUST_PROXY must be true, false, a number of proxy hops or a list of proxy addresses (CIDR); got "${raw}".`,
+  );
 }
 
 /** Reads and validates the configuration; throws ConfigError naming the bad variable. */
@@ -125,5 +148,7 @@ export function loadConfig(env: Env = process.env): Config {
       1,
       3650,
     ),
+    signInRateLimit: integer(env, 'GATEHOUSE_SIGN_IN_RATE_LIMIT', 10, 1, 10_000),
+    trustProxy: trustProxy(env.GATEHOUSE_TRUST_PROXY),
   };
 }

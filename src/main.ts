@@ -1,4 +1,5 @@
 /** `gatehouse serve`: read the configuration, open and migrate the database, listen. */
+import { createSetupToken, setupNeeded } from './admin/setup.service.ts';
 import { buildApp } from './app.ts';
 import type { Config } from './config.ts';
 import { openDatabase } from './db/database.ts';
@@ -26,9 +27,33 @@ export async function serve(config: Config): Promise<void> {
     .selectFrom('connections')
     .select((eb) => eb.fn.countAll().as('n'))
     .executeTakeFirstOrThrow();
+  await offerSetup(database, config, app.log);
   if (Number(connections.n) === 0) {
     app.log.info(
       'No SCIM connection yet: create one for your identity provider with `npx gatehouse connections create <name>`.',
     );
   }
+}
+
+/**
+ * While no user holds the role `admin`, each start prints a one-time link to create the first
+ * one (valid 24 hours). The link goes to the standard output, not through the logger: it holds
+ * a token, and logs keep no token (the log line says where to look instead).
+ */
+async function offerSetup(
+  database: Awaited<ReturnType<typeof openDatabase>>,
+  config: Config,
+  log: { info(object: object, message: string): void },
+): Promise<void> {
+  if (!(await setupNeeded(database.db))) return;
+  const { token, expiresAt } = await createSetupToken(database.db);
+  log.info(
+    { expiresAt },
+    'No console administrator yet: a one-time setup link is printed on the standard output.',
+  );
+  process.stdout.write(
+    '\nNo console administrator yet. Create the first one at this one-time link (valid 24 hours):\n\n' +
+      `    ${config.publicUrl}/setup#token=${token}\n\n` +
+      'or run `npx gatehouse admins create <userName>`.\n\n',
+  );
 }

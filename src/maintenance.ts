@@ -1,10 +1,12 @@
 /**
  * Background upkeep of a serving process: purges the deprovisioned users whose retention window
- * has passed, and prunes the provisioning log. Every instance runs it; both are idempotent
+ * has passed, prunes the provisioning log, and deletes expired sessions and setup tokens. Every instance runs it; both are idempotent
  * deletes, so instances side by side only repeat each other's no-ops.
  */
 import type { Config } from './config.ts';
 import type { DatabaseHandle } from './db/database.ts';
+import { pruneSessions } from './admin/sessions.service.ts';
+import { pruneSetupTokens } from './admin/setup.service.ts';
 import { purgeDeprovisionedUsers } from './directory/user.service.ts';
 import { pruneProvisioningLog } from './provisioning/provisioning-log.ts';
 
@@ -27,6 +29,9 @@ export async function runMaintenance(
   });
   const cutoff = new Date(now.getTime() - config.provisioningLogRetentionDays * 86_400_000);
   const prunedLogEntries = await pruneProvisioningLog(database.db, cutoff.toISOString());
+  // Expired sessions and setup tokens open nothing already; this only keeps the tables small.
+  await pruneSessions(database.db, now);
+  await pruneSetupTokens(database.db, now);
   return { purgedUsers, prunedLogEntries };
 }
 

@@ -15,6 +15,7 @@ export type EventType =
   | 'user.linked'
   | 'user.role_granted'
   | 'user.role_revoked'
+  | 'user.password_changed'
   | 'group.created'
   | 'group.updated'
   | 'group.deleted'
@@ -25,11 +26,13 @@ export type EventType =
   | 'connection.updated'
   | 'connection.deleted'
   | 'connection.token_rotated'
-  | 'connection.token_revoked';
+  | 'connection.token_revoked'
+  | 'api_key.created'
+  | 'api_key.revoked';
 
 export interface ChangeEvent {
   readonly type: EventType;
-  readonly resourceType: 'User' | 'Group' | 'Connection';
+  readonly resourceType: 'User' | 'Group' | 'Connection' | 'ApiKey';
   readonly resourceId: string;
   readonly actor: string;
   readonly summary: Record<string, unknown>;
@@ -64,17 +67,27 @@ export async function appendEvents(
   }
 }
 
-export async function listEvents(
-  db: Db,
-  options: { after?: number; limit?: number } = {},
-): Promise<Event[]> {
-  const rows = await db
+export interface EventQuery {
+  /** Events after this sequence number (what a follower last saw). */
+  readonly after?: number;
+  /** Events before this sequence number (the next page of a newest-first list). */
+  readonly before?: number;
+  readonly limit?: number;
+  /** Only the events about this resource (its id). */
+  readonly resourceId?: string;
+  /** `asc` (default: the order a follower applies them in) or `desc` (newest first). */
+  readonly order?: 'asc' | 'desc';
+}
+
+export async function listEvents(db: Db, options: EventQuery = {}): Promise<Event[]> {
+  let query = db
     .selectFrom('events')
     .selectAll()
     .where('seq', '>', options.after ?? 0)
-    .orderBy('seq')
-    .limit(options.limit ?? 100)
-    .execute();
+    .$if(options.before !== undefined, (q) => q.where('seq', '<', options.before!))
+    .$if(options.resourceId !== undefined, (q) => q.where('resource_id', '=', options.resourceId!));
+  query = query.orderBy('seq', options.order ?? 'asc');
+  const rows = await query.limit(options.limit ?? 100).execute();
   return rows.map(toEvent);
 }
 

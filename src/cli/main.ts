@@ -50,6 +50,15 @@ import { parseFilter } from '../scim/filter.ts';
 import { normalizeResource } from '../scim/resource.ts';
 import { groupResourceType, userResourceType } from '../scim/schema.ts';
 import { printTable } from './output.ts';
+import {
+  createApiKey,
+  listApiKeys,
+  parseApiKeyRole,
+  revokeApiKey,
+} from '../admin/api-keys.service.ts';
+import { generatePassword } from '../admin/credentials.ts';
+import { AdminError } from '../admin/errors.ts';
+import { createAdministrator } from '../admin/setup.service.ts';
 
 const ACTOR = { kind: 'local', name: 'cli' } as const;
 
@@ -169,7 +178,11 @@ export function buildCli(): Command {
 
   program
     .command('serve')
-    .description('Start the server (what `npm start` runs): SCIM at /scim/v2, health at /healthz.')
+    .description(
+      'Start the server (what `npm start` runs): the console at /, the admin API at /api/v1 ' +
+        '(documented at /api/docs), SCIM at /scim/v2, health at /healthz. While no administrator ' +
+        'exists it prints a one-time setup link.',
+    )
     .action(async () => {
       const { serve } = await import('../main.ts');
       await serve(loadConfig());
@@ -801,7 +814,128 @@ export function buildCli(): Command {
       }),
     );
 
+  // ---- console administrators and API keys ---------------------------------------------------
+  const admins = program
+    .command('admins')
+    .description('Console administrators: LOCAL users with a password and the role admin.');
+
+  admins
+    .command('create <userName>')
+    .description(
+      'Create a LOCAL user with a console password and the role admin (what the first-run setup ' +
+        'link does). The password is read from the standard input with --password-stdin (12 ' +
+        'characters or more), or else generated and printed this once.',
+    )
+    .option('--password-stdin', 'read the password from the standard input (one line)')
+    .option('--display-name <name>', 'display name')
+    .option('--json', 'print JSON')
+    .action(
+      async (
+        userName: string,
+        options: JsonOption & { passwordStdin?: boolean; displayName?: string },
+      ) =>
+        withDatabase(async (database, config) => {
+          const generated = options.passwordStdin ? undefined : generatePassword();
+          const password = generated ?? (await readPassword());
+          const user = await createAdministrator(contextOf(database), {
+            userName,
+            password,
+            ...(options.displayName ? { displayName: options.displayName } : {}),
+          });
+          const value = {
+            id: user.id,
+            userName: user.userName,
+            role: 'admin',
+            consoleUrl: `${config.publicUrl}/`,
+            ...(generated !== undefined ? { password: generated } : {}),
+          };
+          print(options, value, () => {
+            console.log(`Created administrator ${user.userName} (${user.id}).`);
+            if (generated !== undefined) {
+              console.log(`Password: ${generated}`);
+              console.log('Copy it now: it is stored only as an argon2id hash.');
+            }
+            console.log(`Sign in at ${value.consoleUrl}`);
+          });
+        }),
+    );
+
+  const apiKeys = program
+    .command('api-keys')
+    .description(
+      'Keys for scripts calling the admin API (/api/v1) with "Authorization: Bearer gh_api_…". ' +
+        'They never open /scim, and SCIM tokens never open the admin API.',
+    );
+
+  apiKeys
+    .command('create <name>')
+    .description('Create an API key and print it (shown this once; stored only as a hash).')
+    .addOption(
+      new Option('--role <role>', 'admin (everything) or viewer (read only)')
+        .choices(['admin', 'viewer'])
+        .default('viewer'),
+    )
+    .option('--json', 'print JSON')
+    .action(async (name: string, options: JsonOption & { role: string }) =>
+      withDatabase(async (database) => {
+        const { apiKey, key } = await createApiKey(
+          database.db,
+          { name, role: parseApiKeyRole(options.role) },
+          'local:cli',
+        );
+        print(options, { ...apiKey, key }, () => {
+          console.log(`Created API key "${apiKey.name}" (${apiKey.id}), role ${apiKey.role}.`);
+          console.log(`Key: ${key}`);
+          console.log('Copy it now: it is stored only as a hash and cannot be shown again.');
+        });
+      }),
+    );
+
+  apiKeys
+    .command('list')
+    .description('List API keys (prefix, role, last use; revoked ones too).')
+    .option('--json', 'print JSON')
+    .action(async (options: JsonOption) =>
+      withDatabase(async (database) => {
+        const keys = await listApiKeys(database.db);
+        print(options, keys, () =>
+          printTable(
+            ['ID', 'NAME', 'PREFIX', 'ROLE', 'CREATED', 'LAST USED', 'REVOKED'],
+            keys.map((k) => [
+              k.id,
+              k.name,
+              `${k.prefix}…`,
+              k.role,
+              k.createdAt,
+              k.lastUsedAt ?? 'never',
+              k.revokedAt ?? '',
+            ]),
+          ),
+        );
+      }),
+    );
+
+  apiKeys
+    .command('revoke <id>')
+    .description('Revoke an API key (by id, or by name): it stops working at once.')
+    .option('--json', 'print JSON')
+    .action(async (key: string, options: JsonOption) =>
+      withDatabase(async (database) => {
+        const revoked = await revokeApiKey(database.db, key, 'local:cli');
+        print(options, revoked, () =>
+          console.log(`Revoked API key "${revoked.name}" (${revoked.id}).`),
+        );
+      }),
+    );
+
   return program;
+}
+
+/** The password given on the standard input: its first line, without the line ending. */
+async function readPassword(): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks).toString('utf8').split(/\r?\n/)[0] ?? '';
 }
 
 /** What a failed command prints: the reason, in words, and exit code 1 (2 for configuration). */
@@ -811,7 +945,8 @@ export function describeError(error: unknown): { message: string; exitCode: numb
   if (
     error instanceof DirectoryError ||
     error instanceof ConnectionError ||
-    error instanceof ScimError
+    error instanceof ScimError ||
+    error instanceof AdminError
   ) {
     return { message: error.message, exitCode: 1 };
   }

@@ -12,6 +12,7 @@ import pg from 'pg';
 import type { Database } from './tables.ts';
 import * as initial from './migrations/0001-initial.ts';
 import * as provisioning from './migrations/0002-provisioning.ts';
+import * as consoleTables from './migrations/0003-console.ts';
 
 export type Dialect = 'sqlite' | 'postgres';
 export type Db = Kysely<Database>;
@@ -40,6 +41,7 @@ export interface DatabaseOptions {
 const MIGRATIONS: Record<string, { up(db: Kysely<unknown>, dialect: Dialect): Promise<void> }> = {
   '0001-initial': initial,
   '0002-provisioning': provisioning,
+  '0003-console': consoleTables,
 };
 
 class Migrations implements MigrationProvider {

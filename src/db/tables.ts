@@ -63,6 +63,13 @@ export interface UserTable extends ResourceColumns {
   active: number;
   /** Set while a deprovisioned user waits out its retention window (hidden from the platform). */
   deprovisioned_at: string | null;
+  /** The primary (else first) email, lower-cased: what the console sorts by. */
+  email_lc: string | null;
+  /**
+   * userName, displayName, given and family name and every email, lower-cased, one per line:
+   * what the console's search matches a substring of, from an index rather than the JSON.
+   */
+  search_lc: string;
 }
 
 export interface UserEmailTable {
@@ -84,6 +91,8 @@ export interface MembershipTable {
   origin: Origin;
   connection_id: string | null;
   created_at: string;
+  /** The member's userName or displayName, lower-cased: the order of a group's member list. */
+  member_name_lc: string;
 }
 
 export interface EventTable {
@@ -128,6 +137,52 @@ export interface ProvisioningLogTable {
   user_agent: string | null;
 }
 
+/** A console password (argon2id). Who may sign in is decided by the role, not by this row. */
+export interface UserCredentialTable {
+  user_id: string;
+  /** The PHC string of an argon2id hash. The password itself is never stored. */
+  password_hash: string;
+  updated_at: string;
+}
+
+/** A console session. The cookie holds a random value; the row is found by its SHA-256. */
+export interface SessionTable {
+  /** SHA-256 of the cookie's value, hex. */
+  id: string;
+  user_id: string;
+  /** Sent back in `X-CSRF-Token` with every state-changing request of the session. */
+  csrf_token: string;
+  created_at: string;
+  expires_at: string;
+  last_seen_at: string;
+  user_agent: string | null;
+  address: string | null;
+}
+
+/** A key for scripts calling the admin API (`gh_api_…`), stored as its SHA-256. */
+export interface ApiKeyTable {
+  id: string;
+  name: string;
+  /** The first characters of the key, to recognise it in lists. */
+  prefix: string;
+  /** SHA-256 of the whole key, hex. */
+  key_hash: string;
+  role: Role;
+  created_at: string;
+  created_by: string;
+  last_used_at: string | null;
+  revoked_at: string | null;
+}
+
+/** A one-time link to create the first administrator, printed at start while none exists. */
+export interface SetupTokenTable {
+  /** SHA-256 of the token, hex. */
+  token_hash: string;
+  created_at: string;
+  expires_at: string;
+  used_at: string | null;
+}
+
 export interface Database {
   connections: ConnectionTable;
   connection_tokens: ConnectionTokenTable;
@@ -138,6 +193,10 @@ export interface Database {
   events: EventTable;
   user_roles: UserRoleTable;
   provisioning_log: ProvisioningLogTable;
+  user_credentials: UserCredentialTable;
+  sessions: SessionTable;
+  api_keys: ApiKeyTable;
+  setup_tokens: SetupTokenTable;
 }
 
 export type UserRow = Selectable<UserTable>;
@@ -149,3 +208,5 @@ export type EventRow = Selectable<EventTable>;
 export type NewEvent = Insertable<EventTable>;
 export type UserRoleRow = Selectable<UserRoleTable>;
 export type ProvisioningLogRow = Selectable<ProvisioningLogTable>;
+export type SessionRow = Selectable<SessionTable>;
+export type ApiKeyRow = Selectable<ApiKeyTable>;

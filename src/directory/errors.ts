@@ -13,7 +13,8 @@ export type DirectoryErrorCode =
   | 'read_only'
   | 'forbidden'
   | 'invalid_role'
-  | 'too_many';
+  | 'too_many'
+  | 'last_administrator';
 
 export class DirectoryError extends Error {
   override name = 'DirectoryError';

@@ -148,15 +148,34 @@ export async function memberTypesOf(
   db: Db,
   dialect: Dialect,
   ids: readonly string[],
-): Promise<Map<string, MemberType>> {
-  const types = new Map<string, MemberType>();
+): Promise<Map<string, { type: MemberType; nameLc: string }>> {
+  const types = new Map<string, { type: MemberType; nameLc: string }>();
   for (const chunk of chunks(ids)) {
-    let users = db.selectFrom('users').select('id').where('id', 'in', chunk);
+    let users = db.selectFrom('users').select(['id', 'user_name_lc']).where('id', 'in', chunk);
     if (dialect === 'postgres') users = users.forShare();
-    for (const row of await users.execute()) types.set(row.id, 'User');
-    for (const id of await existingGroups(db, chunk)) types.set(id, 'Group');
+    for (const row of await users.execute()) {
+      types.set(row.id, { type: 'User', nameLc: row.user_name_lc });
+    }
+    const groups = await db
+      .selectFrom('groups')
+      .select(['id', 'display_name_lc'])
+      .where('id', 'in', chunk)
+      .execute();
+    for (const row of groups) types.set(row.id, { type: 'Group', nameLc: row.display_name_lc });
   }
   return types;
+}
+
+/**
+ * Keeps the member name of someone's memberships (the order of a group's member list) equal to
+ * their userName or displayName after a rename: O(groups they are in).
+ */
+export async function renameMember(db: Db, memberId: string, nameLc: string): Promise<void> {
+  await db
+    .updateTable('memberships')
+    .set({ member_name_lc: nameLc })
+    .where('member_id', '=', memberId)
+    .execute();
 }
 
 export async function existingGroups(db: Db, ids: readonly string[]): Promise<string[]> {
@@ -223,6 +242,8 @@ export async function groupsContaining(
 export interface NewMembership {
   readonly memberId: string;
   readonly memberType: MemberType;
+  /** The member's userName or displayName, lower-cased (given when inserting). */
+  readonly nameLc?: string;
 }
 
 /** Inserts memberships that do not exist yet; returns the ids actually added. */
@@ -246,6 +267,7 @@ export async function insertMemberships(
           origin,
           connection_id: connectionId,
           created_at: now,
+          member_name_lc: m.nameLc ?? '',
         })),
       )
       .onConflict((oc) => oc.columns(['group_id', 'member_id']).doNothing())

@@ -28,6 +28,7 @@ import {
   listGroupRows,
   membersOfGroups,
   memberTypesOf,
+  renameMember,
   scopedMemberIds,
   toGroup,
 } from './group.repository.ts';
@@ -47,7 +48,12 @@ export interface MemberInput {
 /** A change to a group's members, applied in order (what a PATCH or a PUT asks for). */
 export type MembershipChange =
   | { readonly kind: 'add'; readonly members: readonly MemberInput[] }
-  | { readonly kind: 'remove'; readonly ids: readonly string[] }
+  | {
+      readonly kind: 'remove';
+      readonly ids: readonly string[];
+      /** A local operator's removal of these memberships only (the admin API: `LOCAL` ones). */
+      readonly scope?: MembershipScope;
+    }
   | { readonly kind: 'removeWhere'; readonly filter: Filter }
   | { readonly kind: 'removeAll' }
   /** Make the members (of the actor's scope) exactly these: a PUT with `members`. */
@@ -185,6 +191,7 @@ export async function updateGroup(
         if (columns.display_name_lc !== row.display_name_lc) {
           const other = await findGroupIdByDisplayName(trx, columns.display_name);
           if (other && other !== id) throw displayNameTaken(columns.display_name, other);
+          await renameMember(trx, id, columns.display_name_lc);
         }
         events.push(
           groupEvent('group.updated', id, context, { displayName: columns.display_name, changed }),
@@ -291,7 +298,7 @@ async function applyMembershipChange(
     case 'add':
       return addMembers(trx, context, groupId, change.members, now);
     case 'remove': {
-      const scope = scopeOf(context);
+      const scope = scopeOf(context) ?? change.scope;
       return removedEvents(
         context,
         groupId,
@@ -361,14 +368,14 @@ async function addMembers(
   }
   const resolved: NewMembership[] = [];
   for (const [id, member] of wanted) {
-    const actual = types.get(id)!;
+    const { type: actual, nameLc } = types.get(id)!;
     if (member.type !== undefined && member.type !== actual) {
       throw new DirectoryError(
         'invalid_member',
         `Member ${JSON.stringify(id)} is a ${actual}, not a ${member.type}.`,
       );
     }
-    resolved.push({ memberId: id, memberType: actual });
+    resolved.push({ memberId: id, memberType: actual, nameLc });
   }
   const nested = resolved.filter((m) => m.memberType === 'Group').map((m) => m.memberId);
   if (nested.length > 0) {

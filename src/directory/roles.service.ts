@@ -4,6 +4,7 @@
  * LOCAL with the role `admin` is never linked by an identity provider (ownership.ts).
  */
 import { appendEvents } from '../changes/events.ts';
+import type { Db } from '../db/database.ts';
 import type { Role } from '../db/tables.ts';
 import { describeActor } from './actor.ts';
 import type { DirectoryContext } from './context.ts';
@@ -29,11 +30,40 @@ export function parseRole(value: string): Role {
   return role as Role;
 }
 
+export interface RoleChangeOptions {
+  /**
+   * Refuse a change that would leave no administrator (the admin API). The CLI may: an operator
+   * with the database can always make one again (`admins create`, or the setup link at start).
+   */
+  readonly keepAnAdministrator?: boolean;
+}
+
+/**
+ * Under `keepAnAdministrator`, throws when the user is the last administrator. Locks the
+ * administrators' rows on PostgreSQL so that two concurrent demotions cannot both pass.
+ */
+async function checkNotLastAdministrator(
+  trx: Db,
+  context: DirectoryContext,
+  userId: string,
+): Promise<void> {
+  let query = trx.selectFrom('user_roles').select(['user_id']).where('role', '=', 'admin');
+  if (context.dialect === 'postgres') query = query.forUpdate();
+  const admins = (await query.execute()).map((r) => r.user_id);
+  if (admins.includes(userId) && admins.length === 1) {
+    throw new DirectoryError(
+      'last_administrator',
+      'This is the last administrator: make another user an administrator first.',
+    );
+  }
+}
+
 /** Gives the user the role (replacing the one they held). */
 export async function grantRole(
   context: DirectoryContext,
   userId: string,
   role: Role,
+  options: RoleChangeOptions = {},
 ): Promise<RoleGrant> {
   const now = nowOf(context);
   const grantedBy = describeActor(context.actor);
@@ -44,6 +74,9 @@ export async function grantRole(
       .where('id', '=', userId)
       .executeTakeFirst();
     if (!user || user.deprovisioned_at !== null) throw notFound('User', userId);
+    if (options.keepAnAdministrator && role !== 'admin') {
+      await checkNotLastAdministrator(trx, context, userId);
+    }
     await trx
       .insertInto('user_roles')
       .values({ user_id: userId, role, granted_at: now, granted_by: grantedBy })
@@ -76,9 +109,14 @@ export async function grantRole(
 }
 
 /** Takes the user's role away; false if they held none. */
-export async function revokeRole(context: DirectoryContext, userId: string): Promise<boolean> {
+export async function revokeRole(
+  context: DirectoryContext,
+  userId: string,
+  options: RoleChangeOptions = {},
+): Promise<boolean> {
   const now = nowOf(context);
   return inTransaction(context, async (trx) => {
+    if (options.keepAnAdministrator) await checkNotLastAdministrator(trx, context, userId);
     const result = await trx
       .deleteFrom('user_roles')
       .where('user_id', '=', userId)

@@ -66,6 +66,43 @@ export function userColumns(data: Record<string, unknown>) {
     external_id: typeof data.externalId === 'string' ? data.externalId : null,
     active: data.active === false ? 0 : 1,
     data: JSON.stringify(data),
+    ...consoleColumns(data),
+  };
+}
+
+/** The most of a user's search text kept (a PostgreSQL index entry is at most 2,704 bytes). */
+const SEARCH_MAX = 512;
+
+/** The user's primary email, else its first one. */
+export function primaryEmailOf(data: Record<string, unknown>): string | null {
+  const emails = (Array.isArray(data.emails) ? data.emails : []) as Record<string, unknown>[];
+  const primary = emails.find((e) => e.primary === true && typeof e.value === 'string');
+  const email = primary ?? emails.find((e) => typeof e.value === 'string');
+  return typeof email?.value === 'string' ? email.value : null;
+}
+
+/**
+ * What the console's Users page sorts and searches by, as indexed columns: the email, and
+ * userName, displayName, given and family name and every email, lower-cased, one per line (a
+ * search term never spans two). Migration 0003 computes the same for the users it found.
+ */
+function consoleColumns(data: Record<string, unknown>) {
+  const emails = (Array.isArray(data.emails) ? data.emails : []) as Record<string, unknown>[];
+  const name = (data.name ?? {}) as Record<string, unknown>;
+  const parts = [
+    data.userName,
+    data.displayName,
+    name.givenName,
+    name.familyName,
+    ...emails.map((e) => e.value),
+  ];
+  return {
+    email_lc: primaryEmailOf(data)?.toLowerCase() ?? null,
+    search_lc: parts
+      .filter((p): p is string => typeof p === 'string' && p !== '')
+      .join('\n')
+      .toLowerCase()
+      .slice(0, SEARCH_MAX),
   };
 }
 

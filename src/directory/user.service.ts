@@ -6,7 +6,7 @@ import { appendEvents } from '../changes/events.ts';
 import type { ChangeEvent } from '../changes/events.ts';
 import { uuidv7 } from '../lib/ids.ts';
 import { connectionIdOf, DEFAULT_POLICY, describeActor, originOf, policyOf } from './actor.ts';
-import { deleteMembershipsOf } from './group.repository.ts';
+import { deleteMembershipsOf, renameMember } from './group.repository.ts';
 import type { DirectoryContext } from './context.ts';
 import { checkIfMatch, inTransaction, isUniqueViolation, nowOf } from './context.ts';
 import { DirectoryError, notFound } from './errors.ts';
@@ -197,6 +197,7 @@ export async function updateUser(
       if (columns.user_name_lc !== row.user_name_lc) {
         const other = await findUserIdByUserName(trx, columns.user_name);
         if (other && other !== id) throw userNameTaken(columns.user_name, other);
+        await renameMember(trx, id, columns.user_name_lc);
       }
       const version = current.version + 1;
       const ownership =

@@ -19,6 +19,7 @@ const DIRECTORY: Record<DirectoryErrorCode, [number, ScimType | undefined]> = {
   forbidden: [403, undefined],
   invalid_role: [400, 'invalidValue'],
   too_many: [400, 'tooMany'],
+  last_administrator: [409, undefined],
 };
 
 /** Fastify's own errors (body parsing, limits), by code. */

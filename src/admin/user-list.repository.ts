@@ -1,0 +1,162 @@
+/**
+ * The SQL of the console's Users page: search, filters, sorting and paging over the users the
+ * platform lists (never the deprovisioned ones), fast on a directory of 100,000 and more.
+ *
+ * A page is read in two steps. The ids of the page come from one index (migration 0003:
+ * `users_console` holds userName, origin, active, connection, the search text and the id, so
+ * the default order, every filter and a search are answered from it without reading a row;
+ * each other order has an index of its own); then only those rows are read, with their
+ * connection's name, their role and their number of groups. The search is a substring of
+ * `search_lc` (userName, names and emails, lower-cased): on SQLite a scan of that index, not of
+ * the users' JSON; on PostgreSQL a trigram index when the database has pg_trgm.
+ */
+import { sql } from 'kysely';
+import type { Db, Dialect } from '../db/database.ts';
+import type { Origin } from '../db/tables.ts';
+import { listCachesOf } from '../directory/listing.ts';
+import type { UserRowWithExtras } from './views.ts';
+
+export type UserSort = 'userName' | 'displayName' | 'email' | 'origin' | 'createdAt' | 'updatedAt';
+export const USER_SORTS: readonly UserSort[] = [
+  'userName',
+  'displayName',
+  'email',
+  'origin',
+  'createdAt',
+  'updatedAt',
+];
+
+const SORT_COLUMNS = {
+  userName: 'user_name_lc',
+  displayName: 'display_name_lc',
+  email: 'email_lc',
+  origin: 'origin',
+  createdAt: 'created_at',
+  updatedAt: 'updated_at',
+} as const;
+
+export interface UserListQuery {
+  readonly search?: string;
+  readonly origin?: Origin;
+  readonly active?: boolean;
+  readonly connectionId?: string;
+  readonly sort: UserSort;
+  readonly order: 'asc' | 'desc';
+  readonly limit: number;
+  readonly offset: number;
+}
+
+/** A search term as the search text holds it: lower-cased, on one line. Empty: no search. */
+export function searchTerm(search: string | undefined): string {
+  return (search ?? '').replace(/\s+/g, ' ').trim().toLowerCase();
+}
+
+/**
+ * `column` contains `term`. PostgreSQL: `LIKE` (its default escape is the backslash), which a
+ * trigram index answers when there is one (migration 0003). SQLite: `instr`, with no
+ * wildcard to escape.
+ */
+export function contains(dialect: Dialect, column: string, term: string) {
+  return dialect === 'postgres'
+    ? sql<boolean>`${sql.ref(column)} LIKE ${`%${term.replace(/[\\%_]/g, '\\$&')}%`}`
+    : sql<boolean>`instr(${sql.ref(column)}, ${term}) > 0`;
+}
+
+export async function pageOfUsers(
+  db: Db,
+  dialect: Dialect,
+  query: UserListQuery,
+): Promise<{ total: number; rows: UserRowWithExtras[] }> {
+  const term = searchTerm(query.search);
+  let filtered = db.selectFrom('users');
+  if (query.origin !== undefined) filtered = filtered.where('origin', '=', query.origin);
+  if (query.active !== undefined) filtered = filtered.where('active', '=', query.active ? 1 : 0);
+  if (query.connectionId !== undefined) {
+    filtered = filtered.where('connection_id', '=', query.connectionId);
+  }
+  if (term !== '') filtered = filtered.where(contains(dialect, 'search_lc', term));
+  const base = filtered.where('deprovisioned_at', 'is', null);
+
+  const column = SORT_COLUMNS[query.sort];
+  const order = query.order;
+  let page;
+  if (column === 'user_name_lc') {
+    // userName is unique: the order is total, so pages never overlap or skip.
+    page = base.select('id').orderBy('user_name_lc', order);
+  } else {
+    // SQLite has no statistics to choose between the search's index (users_console, which
+    // leads with deprovisioned_at) and the sort column's: it is told. Searching, the matches
+    // are read from the search's index and then sorted (a unary + makes an ORDER BY term an
+    // expression no index provides); otherwise the page is read in order from the sort
+    // column's index (the + keeps the deprovisioned_at test from choosing users_console).
+    const searching = term !== '';
+    const sqlite = dialect === 'sqlite';
+    const key = sqlite && searching ? sql`+${sql.ref(column)}` : sql.ref(column);
+    page = (
+      sqlite && !searching ? filtered.where(sql<boolean>`+deprovisioned_at IS NULL`) : base
+    ).select('id');
+    // SQLite puts nulls first in ascending order; PostgreSQL is asked to do the same (its
+    // indexes for these columns are made NULLS FIRST), so both answer alike.
+    page =
+      dialect === 'postgres' && (column === 'display_name_lc' || column === 'email_lc')
+        ? page.orderBy(key, (ob) =>
+            order === 'asc' ? ob.asc().nullsFirst() : ob.desc().nullsLast(),
+          )
+        : page.orderBy(key, order);
+    // Ties: by userName in the origin order (a list of IDP users, then LOCAL ones, by name);
+    // by id (creation) in the others, which their indexes hold.
+    const tie = column === 'origin' ? 'user_name_lc' : 'id';
+    page = page.orderBy(sqlite && searching ? sql`+${sql.ref(tie)}` : sql.ref(tie), order);
+  }
+  // The page size is written into the SQL, as in src/directory/listing.ts (SQLite plans a bound
+  // LIMIT for any value).
+  const ids = (await page.limit(sql.lit(query.limit)).offset(query.offset).execute()).map(
+    (r) => r.id,
+  );
+
+  // A total counted moments ago for the same search and filters (paging through one search
+  // counts once a second at most); forgotten on any write through this process.
+  const totals = listCachesOf(db).totals;
+  const signature = JSON.stringify([
+    'console-users',
+    term,
+    query.origin ?? null,
+    query.active ?? null,
+    query.connectionId ?? null,
+  ]);
+  let total: number;
+  if (ids.length < query.limit && (ids.length > 0 || query.offset === 0)) {
+    // A page that is not full holds the end of the list.
+    total = query.offset + ids.length;
+  } else {
+    const recent = totals.find(signature);
+    if (recent !== undefined) total = recent;
+    else {
+      const { n } = await base.select((eb) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow();
+      total = Number(n);
+      totals.remember(signature, total);
+    }
+  }
+  const rows = await usersWithExtras(db, ids);
+  const byId = new Map(rows.map((r) => [r.id, r]));
+  return { total, rows: ids.map((id) => byId.get(id)).filter((r) => r !== undefined) };
+}
+
+/** Users by id with their connection's name, their role and their number of (direct) groups. */
+export async function usersWithExtras(
+  db: Db,
+  ids: readonly string[],
+): Promise<UserRowWithExtras[]> {
+  if (ids.length === 0) return [];
+  return db
+    .selectFrom('users as u')
+    .leftJoin('connections as c', 'c.id', 'u.connection_id')
+    .leftJoin('user_roles as r', 'r.user_id', 'u.id')
+    .selectAll('u')
+    .select(['c.name as connection_name', 'r.role'])
+    .select(
+      sql<number>`(SELECT count(*) FROM memberships m WHERE m.member_id = u.id)`.as('group_count'),
+    )
+    .where('u.id', 'in', ids)
+    .execute();
+}
