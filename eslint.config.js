@@ -1,9 +1,42 @@
 // @ts-check
 import js from '@eslint/js';
+import reactHooks from 'eslint-plugin-react-hooks';
 import tseslint from 'typescript-eslint';
 
+/** What the console's code may use from the browser without importing it. */
+const browserGlobals = Object.fromEntries(
+  [
+    'window',
+    'document',
+    'navigator',
+    'location',
+    'history',
+    'fetch',
+    'Response',
+    'Headers',
+    'URL',
+    'URLSearchParams',
+    'AbortController',
+    'AbortSignal',
+    'DOMException',
+    'HTMLElement',
+    'HTMLInputElement',
+    'Event',
+    'KeyboardEvent',
+    'MouseEvent',
+    'setTimeout',
+    'clearTimeout',
+    'setInterval',
+    'clearInterval',
+    'requestAnimationFrame',
+    'localStorage',
+    'sessionStorage',
+    'console',
+  ].map((name) => [name, 'readonly']),
+);
+
 export default tseslint.config(
-  { ignores: ['node_modules/', 'dist/', 'data/', 'coverage/', 'bench/results/', 'console/'] },
+  { ignores: ['node_modules/', 'dist/', 'data/', 'coverage/', 'bench/results/'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
@@ -17,6 +50,16 @@ export default tseslint.config(
       ],
       '@typescript-eslint/consistent-type-imports': 'error',
       eqeqeq: ['error', 'always', { null: 'ignore' }],
+    },
+  },
+  {
+    // The console: React in the browser, checked by the rules of hooks (and the React
+    // Compiler's rules that come with them).
+    files: ['console/**/*.{ts,tsx}'],
+    ...reactHooks.configs.flat.recommended,
+    languageOptions: {
+      globals: browserGlobals,
+      parserOptions: { ecmaFeatures: { jsx: true } },
     },
   },
   {
@@ -49,6 +92,7 @@ export default tseslint.config(
       'src/directory/**/*.ts',
       'src/provisioning/**/*.ts',
       'src/changes/**/*.ts',
+      'src/admin/**/*.ts',
     ],
     rules: {
       'no-restricted-imports': [
