@@ -220,7 +220,13 @@ for (const dialect of DIALECTS) {
         };
         expect(body.externalId).toBe(oktaUser('alice.smith@example.com').externalId);
         expect(body.groups).toEqual([
-          { id: engineering, displayName: 'Engineering', type: 'direct', origin: 'IDP' },
+          {
+            id: engineering,
+            displayName: 'Engineering',
+            type: 'direct',
+            origin: 'IDP',
+            connection: { id: t.connectionId, name: 'okta' },
+          },
         ]);
         expect(body.scim).toMatchObject({
           id: alice,

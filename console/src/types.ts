@@ -30,6 +30,8 @@ export interface UserGroup {
   readonly type: 'direct' | 'indirect';
   /** The direct membership's origin; null for an indirect one (through a nested group). */
   readonly origin: Origin | null;
+  /** The connection behind a direct IDP membership. */
+  readonly connection: ConnectionRef | null;
 }
 
 export interface UserDetail extends User {

@@ -72,7 +72,32 @@ export async function getUserDetail(
 ): Promise<UserDetailResponse> {
   const summary = await getUserResponse(context, id);
   const user = await listedUser(context, id);
-  const groups = (await groupsOf(context, [id])).get(id) ?? [];
+  const memberships = (await groupsOf(context, [id])).get(id) ?? [];
+  const connectionIds = [
+    ...new Set(memberships.flatMap((g) => (g.connectionId === null ? [] : [g.connectionId]))),
+  ];
+  const names = new Map(
+    connectionIds.length === 0
+      ? []
+      : (
+          await context.db
+            .selectFrom('connections')
+            .select(['id', 'name'])
+            .where('id', 'in', connectionIds)
+            .execute()
+        ).map((c) => [c.id, c.name] as const),
+  );
+  const groups = memberships.map((g) => ({
+    id: g.id,
+    displayName: g.displayName,
+    type: g.type,
+    origin: g.origin,
+    // A membership whose connection was deleted keeps its origin and loses the name.
+    connection:
+      g.connectionId !== null && names.has(g.connectionId)
+        ? { id: g.connectionId, name: names.get(g.connectionId)! }
+        : null,
+  }));
   const [rendered] = await scimUsers.render(
     { ...context, actor: { kind: 'local', name: 'console' }, baseUrl: scimBaseUrl },
     [user],

@@ -31,9 +31,18 @@ export interface UserResponse {
   readonly updatedAt: string;
 }
 
+/** A group the user is in, with the connection behind a direct IDP membership. */
+export interface UserGroupResponse {
+  readonly id: string;
+  readonly displayName: string;
+  readonly type: UserGroup['type'];
+  readonly origin: Origin | null;
+  readonly connection: ConnectionRef | null;
+}
+
 export interface UserDetailResponse extends UserResponse {
   readonly externalId: string | null;
-  readonly groups: readonly UserGroup[];
+  readonly groups: readonly UserGroupResponse[];
   /** The user's SCIM representation, as an identity provider reads it. */
   readonly scim: Record<string, unknown>;
 }

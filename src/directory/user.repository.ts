@@ -32,6 +32,8 @@ export interface UserGroup {
   readonly type: 'direct' | 'indirect';
   /** For a direct membership: its origin. */
   readonly origin: Origin | null;
+  /** For a direct IDP membership: the connection that made it. */
+  readonly connectionId: string | null;
 }
 
 export function parseData(data: unknown): Record<string, unknown> {
@@ -194,16 +196,18 @@ export async function groupsOfUsers(
       depth: number;
       display_name: string;
       origin: Origin | null;
+      connection_id: string | null;
     }>`
-      WITH RECURSIVE ancestry(user_id, group_id, depth, origin) AS (
-        SELECT member_id, group_id, 0, origin FROM memberships
+      WITH RECURSIVE ancestry(user_id, group_id, depth, origin, connection_id) AS (
+        SELECT member_id, group_id, 0, origin, connection_id FROM memberships
         WHERE member_id IN (${sql.join(ids)})
         UNION
-        SELECT a.user_id, m.group_id, a.depth + 1, NULL FROM ancestry a
+        SELECT a.user_id, m.group_id, a.depth + 1, NULL, NULL FROM ancestry a
         JOIN memberships m ON m.member_id = a.group_id AND m.member_type = 'Group'
         WHERE a.depth < 32
       )
-      SELECT a.user_id, a.group_id, MIN(a.depth) AS depth, MAX(a.origin) AS origin, g.display_name
+      SELECT a.user_id, a.group_id, MIN(a.depth) AS depth, MAX(a.origin) AS origin,
+        MAX(a.connection_id) AS connection_id, g.display_name
       FROM ancestry a JOIN groups g ON g.id = a.group_id
       GROUP BY a.user_id, a.group_id, g.display_name
       ORDER BY g.display_name`.execute(db);
@@ -214,6 +218,7 @@ export async function groupsOfUsers(
         displayName: row.display_name,
         type: Number(row.depth) === 0 ? 'direct' : 'indirect',
         origin: Number(row.depth) === 0 ? row.origin : null,
+        connectionId: Number(row.depth) === 0 ? row.connection_id : null,
       });
       result.set(row.user_id, list);
     }

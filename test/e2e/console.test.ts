@@ -428,7 +428,7 @@ for (const dialect of RUN ? DIALECTS : []) {
         await heading(page, 'Alice Smith');
         await page.getByText('Managed by okta — change it in the identity provider').waitFor();
         const groups = page.getByRole('table', { name: 'Groups of the user' });
-        await expectText(groups.getByRole('row', { name: /platform-analysts/ }), 'IDP');
+        await expectText(groups.getByRole('row', { name: /platform-analysts/ }), 'IDP · okta');
         // The IdP owns the profile: no edit, password or delete here.
         await expect(page.getByRole('button', { name: 'Edit' }).count()).resolves.toBe(0);
         await expect(page.getByRole('button', { name: 'Delete' }).count()).resolves.toBe(0);

@@ -400,7 +400,7 @@ function UserGroups({ user }: { user: UserDetail }) {
                   </Text>
                 </Table.Td>
                 <Table.Td>
-                  <MembershipBadge origin={group.origin} />
+                  <MembershipBadge origin={group.origin} connection={group.connection} />
                 </Table.Td>
               </Table.Tr>
             ))}

@@ -98,6 +98,7 @@ export const userDetailSchema = object({
       displayName: string,
       type: { type: 'string', enum: ['direct', 'indirect'] },
       origin: { type: ['string', 'null'], enum: ['IDP', 'LOCAL', null] },
+      connection: connectionRef,
     }),
   },
   scim: {
