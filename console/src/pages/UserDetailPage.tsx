@@ -302,7 +302,7 @@ function ConsoleAccess({ user }: { user: UserDetail }) {
       </Title>
       <Text size="sm" c="dimmed" mb="md">
         {user.origin === 'IDP'
-          ? 'An IdP user with a role signs in to this console through the identity provider.'
+          ? 'An IdP user with a role will sign in through the identity provider once single sign-on (SAML) is set up; until then only LOCAL users sign in, with a password.'
           : 'A LOCAL user with a role signs in to this console with their password.'}
       </Text>
       {canWrite ? (
