@@ -129,14 +129,15 @@ export async function findDeprovisionedByExternalId(
   connectionId: string,
   externalId: string,
 ): Promise<string | undefined> {
-  const row = await db
+  // Only the externalId in the WHERE clause: with the connection's id there too, SQLite (which
+  // keeps no statistics) walked the connection's index, every user of it, on every create
+  // (400 µs at 10^4 users); by externalId it is one index probe and a row or two to test here.
+  const rows = await db
     .selectFrom('users')
-    .select('id')
+    .select(['id', 'connection_id', 'deprovisioned_at'])
     .where('external_id', '=', externalId)
-    .where('connection_id', '=', connectionId)
-    .where('deprovisioned_at', 'is not', null)
-    .executeTakeFirst();
-  return row?.id;
+    .execute();
+  return rows.find((r) => r.connection_id === connectionId && r.deprovisioned_at !== null)?.id;
 }
 
 export async function insertUser(db: Db, row: UserRow): Promise<void> {
