@@ -172,7 +172,9 @@ export function buildCli(): Command {
       'Gatehouse: the identity directory of a data platform. Users and groups provisioned by ' +
         'identity providers over SCIM 2.0, and local ones made here.\n\n' +
         'Configuration comes from the environment (see the README): DATABASE_URL, GATEHOUSE_DATA_DIR, ' +
-        'GATEHOUSE_PUBLIC_URL, PORT, HOST, LOG_LEVEL. Commands work whether or not the server runs.',
+        'GATEHOUSE_PUBLIC_URL, PORT, HOST, LOG_LEVEL and the other GATEHOUSE_* settings (page and ' +
+        'body limits, SCIM and sign-in rate limits, log retention, trusted proxies). Commands work ' +
+        'whether or not the server runs.',
     )
     .showHelpAfterError('(run with --help for usage)');
 
