@@ -329,6 +329,22 @@ for (const dialect of DIALECTS) {
         expect(items[0]!.seq).toBeGreaterThan(items[1]!.seq);
       });
 
+      it('lists the membership changes that involve a user among their changes', async () => {
+        const bob = idp.get('bob.jones@example.com')!;
+        const response = await t.api('GET', `/users/${bob}/events?limit=100`);
+        const { items } = response.json() as {
+          items: { type: string; resourceId: string; relatedId?: string }[];
+        };
+        expect(items.at(-1)).toMatchObject({ type: 'user.created', resourceId: bob });
+        expect(items).toContainEqual(
+          expect.objectContaining({
+            type: 'group.member_added',
+            resourceId: engineering,
+            relatedId: bob,
+          }),
+        );
+      });
+
       it('deletes LOCAL users', async () => {
         const frank = (await users('search=franklin')).items[0]!;
         expect((await t.api('DELETE', `/users/${frank.id}`)).statusCode).toBe(204);

@@ -132,6 +132,15 @@ for (const dialect of DIALECTS) {
           .sort(),
       ).toEqual([m1.id, m2.id].sort());
       expect(memberAdded[2]!.summary.memberId).toBe(m1.id);
+      // A membership change involves its member: the member's history finds it.
+      expect(memberAdded.every((e) => e.relatedId === e.summary.memberId)).toBe(true);
+      const involving = await listEvents(t.database.db, { involving: m1.id, limit: 100 });
+      expect(involving.map((e) => e.type)).toEqual([
+        'user.created',
+        'group.member_added',
+        'group.member_removed',
+        'group.member_added',
+      ]);
       expect(events.find((e) => e.type === 'group.member_removed')!.summary.memberId).toBe(m1.id);
       const groupUpdated = events.find((e) => e.type === 'group.updated')!;
       expect(groupUpdated.summary.changed).toEqual(['displayName']);

@@ -17,12 +17,14 @@ import type { Db, Dialect } from '../src/db/database.ts';
 import * as initial from '../src/db/migrations/0001-initial.ts';
 import * as provisioning from '../src/db/migrations/0002-provisioning.ts';
 import * as consoleTables from '../src/db/migrations/0003-console.ts';
+import * as relatedEvents from '../src/db/migrations/0004-related-events.ts';
 import { DIALECTS, TEST_DATABASE_URL } from './support/databases.ts';
 
 const ALL = {
   '0001-initial': initial,
   '0002-provisioning': provisioning,
   '0003-console': consoleTables,
+  '0004-related-events': relatedEvents,
 };
 
 function provider(dialect: Dialect): MigrationProvider {
@@ -130,8 +132,30 @@ for (const dialect of DIALECTS) {
         );
       }
 
+      // Change-feed rows from before 0004: a membership change names its member in its summary.
+      for (const [type, resource, summary] of [
+        ['user.created', users[0]!.id, { userName: users[0]!.userName }],
+        [
+          'group.member_added',
+          '00000000-0000-7000-8000-0000000000a1',
+          { memberId: users[0]!.id, memberType: 'User' },
+        ],
+      ] as const) {
+        await sql`INSERT INTO events (type, resource_type, resource_id, actor, occurred_at, summary)
+          VALUES (${type}, ${type.startsWith('user.') ? 'User' : 'Group'}, ${resource}, 'local:cli',
+          ${now}, ${json(summary)})`.execute(db);
+      }
+
       const after = await migrator.migrateToLatest();
       expect(after.error).toBeUndefined();
+
+      // 0004 names the member of the membership changes already in the feed.
+      const events = await sql<{ type: string; related_id: string | null }>`
+        SELECT type, related_id FROM events ORDER BY seq`.execute(db);
+      expect(events.rows).toEqual([
+        { type: 'user.created', related_id: null },
+        { type: 'group.member_added', related_id: users[0]!.id },
+      ]);
 
       const rows = await sql<{ id: string; email_lc: string | null; search_lc: string }>`
         SELECT id, email_lc, search_lc FROM users ORDER BY id`.execute(db);

@@ -246,5 +246,6 @@ export async function eventsOfUser(
   limit: number,
 ): Promise<Event[]> {
   await listedUser(context, id);
-  return listEvents(context.db, { resourceId: id, order: 'desc', limit });
+  // The user's own events and the membership changes that involve them.
+  return listEvents(context.db, { involving: id, order: 'desc', limit });
 }

@@ -36,6 +36,8 @@ export interface ChangeEvent {
   readonly resourceId: string;
   readonly actor: string;
   readonly summary: Record<string, unknown>;
+  /** A second resource the change involves: the member of a membership change. */
+  readonly relatedId?: string;
 }
 
 export interface Event extends ChangeEvent {
@@ -61,6 +63,7 @@ export async function appendEvents(
           actor: e.actor,
           occurred_at: now,
           summary: JSON.stringify(e.summary),
+          related_id: e.relatedId ?? null,
         })),
       )
       .execute();
@@ -75,6 +78,11 @@ export interface EventQuery {
   readonly limit?: number;
   /** Only the events about this resource (its id). */
   readonly resourceId?: string;
+  /**
+   * Only the events about this resource or involving it: a user's own events and the membership
+   * changes that added them to groups or removed them.
+   */
+  readonly involving?: string;
   /** `asc` (default: the order a follower applies them in) or `desc` (newest first). */
   readonly order?: 'asc' | 'desc';
 }
@@ -85,7 +93,15 @@ export async function listEvents(db: Db, options: EventQuery = {}): Promise<Even
     .selectAll()
     .where('seq', '>', options.after ?? 0)
     .$if(options.before !== undefined, (q) => q.where('seq', '<', options.before!))
-    .$if(options.resourceId !== undefined, (q) => q.where('resource_id', '=', options.resourceId!));
+    .$if(options.resourceId !== undefined, (q) => q.where('resource_id', '=', options.resourceId!))
+    .$if(options.involving !== undefined, (q) =>
+      q.where((eb) =>
+        eb.or([
+          eb('resource_id', '=', options.involving!),
+          eb('related_id', '=', options.involving!),
+        ]),
+      ),
+    );
   query = query.orderBy('seq', options.order ?? 'asc');
   const rows = await query.limit(options.limit ?? 100).execute();
   return rows.map(toEvent);
@@ -100,5 +116,6 @@ function toEvent(row: EventRow): Event {
     actor: row.actor,
     occurredAt: row.occurred_at,
     summary: JSON.parse(row.summary) as Record<string, unknown>,
+    ...(row.related_id !== null ? { relatedId: row.related_id } : {}),
   };
 }

@@ -13,6 +13,7 @@ import type { Database } from './tables.ts';
 import * as initial from './migrations/0001-initial.ts';
 import * as provisioning from './migrations/0002-provisioning.ts';
 import * as consoleTables from './migrations/0003-console.ts';
+import * as relatedEvents from './migrations/0004-related-events.ts';
 
 export type Dialect = 'sqlite' | 'postgres';
 export type Db = Kysely<Database>;
@@ -42,6 +43,7 @@ const MIGRATIONS: Record<string, { up(db: Kysely<unknown>, dialect: Dialect): Pr
   '0001-initial': initial,
   '0002-provisioning': provisioning,
   '0003-console': consoleTables,
+  '0004-related-events': relatedEvents,
 };
 
 class Migrations implements MigrationProvider {

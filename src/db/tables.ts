@@ -103,6 +103,8 @@ export interface EventTable {
   actor: string;
   occurred_at: string;
   summary: string;
+  /** A second resource the change involves: the member of a membership change. */
+  related_id: string | null;
 }
 
 export interface UserRoleTable {

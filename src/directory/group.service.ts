@@ -443,5 +443,7 @@ function groupEvent(
     resourceId: id,
     actor: describeActor(context.actor),
     summary,
+    // A membership change involves its member too: the member's history lists it.
+    ...(typeof summary.memberId === 'string' ? { relatedId: summary.memberId } : {}),
   };
 }

@@ -266,6 +266,7 @@ export async function deleteUser(
           resourceId: m.groupId,
           actor,
           summary: { memberId: id, memberType: m.memberType },
+          relatedId: id,
         })),
         userEvent('user.deleted', id, context, { userName: row.user_name }),
       ],

@@ -433,6 +433,8 @@ for (const dialect of RUN ? DIALECTS : []) {
         await expect(page.getByRole('button', { name: 'Edit' }).count()).resolves.toBe(0);
         await expect(page.getByRole('button', { name: 'Delete' }).count()).resolves.toBe(0);
         await page.getByText('User created').first().waitFor();
+        // The group push shows in the user's own history.
+        await page.getByText('Added to a group').first().waitFor();
         await settled(page);
         await expectAccessible(page, 'user detail');
         await shot('user-detail');

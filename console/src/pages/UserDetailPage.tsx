@@ -38,7 +38,15 @@ import { ErrorAlert } from '../components/ErrorAlert';
 import { PageHeader } from '../components/PageHeader';
 import { TimeAgo } from '../components/TimeAgo';
 import { UserFormModal } from '../components/UserFormModal';
-import { EventSummary, eventColor, eventLabel, summaryText, useActorName } from '../events';
+import {
+  EventSummary,
+  ResourceName,
+  eventColor,
+  eventLabel,
+  summaryText,
+  useActorName,
+} from '../events';
+import type { ChangeEvent } from '../types';
 import { useCanWrite, useSession } from '../session';
 import type { Role, UserDetail } from '../types';
 import { NotFoundPage } from './NotFoundPage';
@@ -411,6 +419,18 @@ function UserGroups({ user }: { user: UserDetail }) {
   );
 }
 
+/** The group of a membership change that involves the user (not one about the user), if so. */
+function membershipOf(event: ChangeEvent, userId: string): string | undefined {
+  return event.type.startsWith('group.member_') && event.resourceId !== userId
+    ? event.resourceId
+    : undefined;
+}
+
+function origin(event: ChangeEvent): string | undefined {
+  const value = (event.summary as { origin?: unknown } | null)?.origin;
+  return typeof value === 'string' ? value : undefined;
+}
+
 function RecentChanges({ userId }: { userId: string }) {
   const actorName = useActorName();
   const events = useQuery({
@@ -445,26 +465,43 @@ function RecentChanges({ userId }: { userId: string }) {
         />
       ) : (
         <Timeline bulletSize={14} lineWidth={2}>
-          {events.data.items.map((event) => (
-            <Timeline.Item
-              key={event.seq}
-              color={eventColor(event.type)}
-              title={
-                <Group gap={8} justify="space-between" wrap="nowrap">
-                  <Text size="sm" fw={600}>
-                    {eventLabel(event.type)}
-                  </Text>
-                  <TimeAgo value={event.occurredAt} size="xs" />
-                </Group>
-              }
-            >
-              <Text size="xs" c="dimmed" lineClamp={2}>
-                {actorName(event.actor)}
-                {summaryText(event.summary) ? ' · ' : ''}
-                <EventSummary summary={event.summary} />
-              </Text>
-            </Timeline.Item>
-          ))}
+          {events.data.items.map((event) => {
+            const group = membershipOf(event, userId);
+            return (
+              <Timeline.Item
+                key={event.seq}
+                color={eventColor(event.type)}
+                title={
+                  <Group gap={8} justify="space-between" wrap="nowrap">
+                    <Text size="sm" fw={600}>
+                      {group
+                        ? event.type === 'group.member_added'
+                          ? 'Added to a group'
+                          : 'Removed from a group'
+                        : eventLabel(event.type)}
+                    </Text>
+                    <TimeAgo value={event.occurredAt} size="xs" />
+                  </Group>
+                }
+              >
+                <Text size="xs" c="dimmed" lineClamp={2}>
+                  {actorName(event.actor)}
+                  {group ? (
+                    <>
+                      {' · '}
+                      <ResourceName type="Group" id={group} />
+                      {origin(event) ? ` · origin: ${origin(event)}` : ''}
+                    </>
+                  ) : (
+                    <>
+                      {summaryText(event.summary) ? ' · ' : ''}
+                      <EventSummary summary={event.summary} />
+                    </>
+                  )}
+                </Text>
+              </Timeline.Item>
+            );
+          })}
         </Timeline>
       )}
     </Card>

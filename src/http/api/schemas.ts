@@ -131,7 +131,7 @@ export const memberSchema = object({
   memberOrigin: origin,
 });
 
-export const eventSchema = object({
+const eventProperties = {
   seq: { type: 'integer' },
   type: string,
   resourceType: string,
@@ -139,7 +139,18 @@ export const eventSchema = object({
   actor: string,
   occurredAt: time,
   summary: { type: 'object', additionalProperties: true },
-});
+};
+
+export const eventSchema = {
+  ...object(eventProperties),
+  properties: {
+    ...eventProperties,
+    relatedId: {
+      type: 'string',
+      description: 'A second resource the change involves: the member of a membership change.',
+    },
+  },
+};
 
 const settings = {
   dialect: string,
