@@ -233,6 +233,17 @@ export async function listWithCaches<T extends { id: string }>(
 
 const TABLES = { User: 'users', Group: 'groups' } as const;
 
+const columnLists = new Map<readonly string[], RawBuilder<unknown>>();
+
+function columnList(table: string, columns: readonly string[]): RawBuilder<unknown> {
+  let list = columnLists.get(columns);
+  if (!list) {
+    list = sql.raw(columns.map((c) => `"${table}"."${c}"`).join(', '));
+    columnLists.set(columns, list);
+  }
+  return list;
+}
+
 /**
  * One page of users or groups: the filter compiled to SQL, the order (sortBy, then id, so that
  * every page is stable), the page by offset or resumed after an id, and the total, counted only
@@ -244,6 +255,8 @@ export async function listRows<Row>(
   resourceType: ResourceTypeDefinition,
   query: ListQuery,
   shortcuts: ListShortcuts = {},
+  /** The columns to read; all of them when not given. */
+  columns?: readonly string[],
 ): Promise<Page<Row>> {
   // Both tables have `id`; typing the query as one of them keeps Kysely's checks on the columns.
   const table = TABLES[resourceType.id] as 'users';
@@ -259,7 +272,13 @@ export async function listRows<Row>(
       : (shortcuts.recentTotal?.() ??
         Number((await base.select((eb) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow()).n));
   if (query.limit === 0) return { total: await count(), items: [] };
+  // The rows are typed by the caller (Row); the builder keeps the whole table's type.
   let page = base.selectAll();
+  if (columns) {
+    // One raw fragment, built once per column list: Kysely compiles it as it is, where a
+    // reference per column would cost its parsing and compiling on every query.
+    page = base.select(columnList(table, columns) as never) as unknown as typeof page;
+  }
   if (resourceType.id === 'User') {
     // Whether the user is in any group, from the membership index in the same statement: a
     // user in none (most, in a directory fed by an IdP that pushes few groups) needs no

@@ -40,7 +40,30 @@ export function parseData(data: unknown): Record<string, unknown> {
   return (typeof data === 'string' ? JSON.parse(data) : data) as Record<string, unknown>;
 }
 
-export function toUser(row: UserRow & { in_groups?: unknown }): User {
+/**
+ * The columns a user is read with. Not the console's search text and email (`search_lc`,
+ * `email_lc`): copies of the data for the admin API's indexes, which every SCIM read would
+ * otherwise carry out of SQLite for nothing (the search text alone is up to 512 characters).
+ */
+export const USER_COLUMNS = [
+  'id',
+  'external_id',
+  'origin',
+  'connection_id',
+  'created_at',
+  'updated_at',
+  'version',
+  'data',
+  'user_name',
+  'user_name_lc',
+  'display_name_lc',
+  'active',
+  'deprovisioned_at',
+] as const;
+
+export type UserRecord = Pick<UserRow, (typeof USER_COLUMNS)[number]>;
+
+export function toUser(row: UserRecord & { in_groups?: unknown }): User {
   return {
     ...(row.in_groups !== undefined ? { inGroups: Boolean(row.in_groups) } : {}),
     id: row.id,
@@ -109,7 +132,7 @@ function consoleColumns(data: Record<string, unknown>) {
 }
 
 export async function findUserRow(db: Db, dialect: Dialect, id: string, lock = false) {
-  let query = db.selectFrom('users').selectAll().where('id', '=', id);
+  let query = db.selectFrom('users').select(USER_COLUMNS).where('id', '=', id);
   if (lock && dialect === 'postgres') query = query.forUpdate();
   return query.executeTakeFirst();
 }
@@ -177,8 +200,8 @@ export async function listUserRows(
   dialect: Dialect,
   query: ListQuery,
   shortcuts: ListShortcuts = {},
-): Promise<Page<UserRow>> {
-  return listRows<UserRow>(db, dialect, userResourceType, query, shortcuts);
+): Promise<Page<UserRecord>> {
+  return listRows<UserRecord>(db, dialect, userResourceType, query, shortcuts, USER_COLUMNS);
 }
 
 /**
