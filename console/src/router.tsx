@@ -1,19 +1,24 @@
+import type { ComponentType } from 'react';
 import { createBrowserRouter, Navigate } from 'react-router';
 import { rememberSession, setUnauthorizedHandler } from './api';
 import { Layout } from './components/Layout';
 import { RequireSession } from './components/RequireSession';
-import { ActivityPage } from './pages/ActivityPage';
-import { ApiKeysPage } from './pages/ApiKeysPage';
-import { GroupDetailPage } from './pages/GroupDetailPage';
-import { GroupsPage } from './pages/GroupsPage';
 import { NotFoundPage } from './pages/NotFoundPage';
-import { ProvisioningPage } from './pages/ProvisioningPage';
 import { SetupPage } from './pages/SetupPage';
 import { SignInPage } from './pages/SignInPage';
-import { UserDetailPage } from './pages/UserDetailPage';
-import { UsersPage } from './pages/UsersPage';
 import { queryClient } from './query-client';
 import { sessionQuery } from './session';
+
+/**
+ * A page loaded when first visited: the sign-in page and the shell do not wait for every
+ * page's code (each page is its own chunk).
+ */
+function page<K extends string>(
+  load: () => Promise<Record<K, ComponentType>>,
+  name: K,
+): () => Promise<{ Component: ComponentType }> {
+  return async () => ({ Component: (await load())[name] });
+}
 
 export const router = createBrowserRouter([
   { path: '/setup', element: <SetupPage /> },
@@ -27,13 +32,19 @@ export const router = createBrowserRouter([
     ),
     children: [
       { index: true, element: <Navigate to="/users" replace /> },
-      { path: 'users', element: <UsersPage /> },
-      { path: 'users/:id', element: <UserDetailPage /> },
-      { path: 'groups', element: <GroupsPage /> },
-      { path: 'groups/:id', element: <GroupDetailPage /> },
-      { path: 'provisioning', element: <ProvisioningPage /> },
-      { path: 'activity', element: <ActivityPage /> },
-      { path: 'settings/api-keys', element: <ApiKeysPage /> },
+      { path: 'users', lazy: page(() => import('./pages/UsersPage'), 'UsersPage') },
+      { path: 'users/:id', lazy: page(() => import('./pages/UserDetailPage'), 'UserDetailPage') },
+      { path: 'groups', lazy: page(() => import('./pages/GroupsPage'), 'GroupsPage') },
+      {
+        path: 'groups/:id',
+        lazy: page(() => import('./pages/GroupDetailPage'), 'GroupDetailPage'),
+      },
+      {
+        path: 'provisioning',
+        lazy: page(() => import('./pages/ProvisioningPage'), 'ProvisioningPage'),
+      },
+      { path: 'activity', lazy: page(() => import('./pages/ActivityPage'), 'ActivityPage') },
+      { path: 'settings/api-keys', lazy: page(() => import('./pages/ApiKeysPage'), 'ApiKeysPage') },
       { path: '*', element: <NotFoundPage /> },
     ],
   },
