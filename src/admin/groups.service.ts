@@ -10,7 +10,8 @@ import { createGroup, deleteGroup, findGroup, updateGroup } from '../directory/g
 import type { Group } from '../directory/group.service.ts';
 import { normalizeResource } from '../scim/resource.ts';
 import { groupResourceType } from '../scim/schema.ts';
-import { AdminError } from './errors.ts';
+import { AdminError, idpOwned, refuseIdpOwned } from './errors.ts';
+import { idpOwner } from '../directory/ownership.ts';
 import {
   findMembership,
   groupWithExtras,
@@ -47,24 +48,14 @@ async function existingGroup(context: ReadContext, id: string): Promise<Group> {
   return group;
 }
 
-async function connectionNamed(context: ReadContext, id: string) {
-  const row = await context.db
-    .selectFrom('connections')
-    .select(['id', 'name'])
-    .where('id', '=', id)
-    .executeTakeFirst();
-  return row ?? { id, name: id };
-}
-
-/** Throws `idp_owned` when an identity provider owns the group (one whose connection is gone is no IdP's). */
-async function refuseIdpOwned(context: ReadContext, group: Group): Promise<void> {
-  if (group.origin !== 'IDP' || group.connectionId === null) return;
-  const connection = await connectionNamed(context, group.connectionId);
-  throw new AdminError(
-    'idp_owned',
-    `Group ${JSON.stringify(group.displayName)} is provisioned by the connection ${JSON.stringify(connection.name)}: change it in the identity provider.`,
-    { connection },
-  );
+/** Throws `idp_owned` when an identity provider owns the group (errors.ts). */
+function refuseIdpOwnedGroup(context: ReadContext, group: Group): Promise<void> {
+  return refuseIdpOwned(context.db, {
+    kind: 'Group',
+    name: group.displayName,
+    origin: group.origin,
+    connectionId: group.connectionId,
+  });
 }
 
 export async function createLocalGroup(
@@ -81,14 +72,11 @@ export async function renameLocalGroup(
   id: string,
   displayName: string,
 ): Promise<GroupResponse> {
-  await refuseIdpOwned(context, await existingGroup(context, id));
+  await refuseIdpOwnedGroup(context, await existingGroup(context, id));
   await updateGroup(context, id, (current) => {
-    if (current.origin === 'IDP' && current.connectionId !== null) {
-      throw new AdminError(
-        'idp_owned',
-        `Group ${JSON.stringify(current.displayName)} is provisioned by an identity provider: change it there.`,
-      );
-    }
+    // Linked by an identity provider since the check above: refuse all the same.
+    const owner = idpOwner(current.origin, current.connectionId);
+    if (owner !== null) throw idpOwned('Group', current.displayName, { id: owner, name: owner });
     const { data } = normalizeResource(groupResourceType, {
       ...current.data,
       displayName: displayName.trim(),
@@ -99,7 +87,7 @@ export async function renameLocalGroup(
 }
 
 export async function deleteLocalGroup(context: DirectoryContext, id: string): Promise<void> {
-  await refuseIdpOwned(context, await existingGroup(context, id));
+  await refuseIdpOwnedGroup(context, await existingGroup(context, id));
   await deleteGroup(context, id);
 }
 
@@ -157,11 +145,9 @@ export async function removeLocalMember(
       `${JSON.stringify(memberId)} is not a member of ${JSON.stringify(group.displayName)}.`,
     );
   }
-  if (membership.origin === 'IDP' && membership.connection_id !== null) {
-    const connection = {
-      id: membership.connection_id,
-      name: membership.connection_name ?? membership.connection_id,
-    };
+  const owner = idpOwner(membership.origin, membership.connection_id);
+  if (owner !== null) {
+    const connection = { id: owner, name: membership.connection_name ?? owner };
     throw new AdminError(
       'idp_owned',
       `This membership of ${JSON.stringify(group.displayName)} is mapped by the connection ${JSON.stringify(connection.name)}: remove it in the identity provider.`,

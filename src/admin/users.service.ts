@@ -21,7 +21,8 @@ import { scimUsers } from '../provisioning/scim-resources.ts';
 import { normalizeResource } from '../scim/resource.ts';
 import { userResourceType } from '../scim/schema.ts';
 import { checkPassword, hashPassword, setPassword, storePasswordHash } from './credentials.ts';
-import { AdminError } from './errors.ts';
+import { AdminError, idpOwned, refuseIdpOwned } from './errors.ts';
+import { idpOwner } from '../directory/ownership.ts';
 import { pageOfUsers, usersWithExtras } from './user-list.repository.ts';
 import type { UserListQuery } from './user-list.repository.ts';
 import { userResponse } from './views.ts';
@@ -106,29 +107,17 @@ export async function getUserDetail(
   return { ...summary, externalId: user.externalId, groups, scim: rendered!.body };
 }
 
-/**
- * Throws `idp_owned` when an identity provider owns the user. A user whose connection was
- * deleted is no IdP's any more: the console may manage it.
- */
-async function refuseIdpOwned(
+/** Throws `idp_owned` when an identity provider owns the user (errors.ts). */
+function refuseIdpOwnedUser(
   context: Pick<DirectoryContext, 'db'>,
   user: Pick<User, 'origin' | 'connectionId' | 'userName'>,
 ): Promise<void> {
-  if (user.origin !== 'IDP' || user.connectionId === null) return;
-  const connection = await context.db
-    .selectFrom('connections')
-    .select(['id', 'name'])
-    .where('id', '=', user.connectionId)
-    .executeTakeFirst();
-  throw idpOwned(user.userName, connection ?? { id: user.connectionId, name: user.connectionId });
-}
-
-function idpOwned(userName: string, connection: { id: string; name: string }): AdminError {
-  return new AdminError(
-    'idp_owned',
-    `User ${JSON.stringify(userName)} is provisioned by the connection ${JSON.stringify(connection.name)}: change it in the identity provider.`,
-    { connection },
-  );
+  return refuseIdpOwned(context.db, {
+    kind: 'User',
+    name: user.userName,
+    origin: user.origin,
+    connectionId: user.connectionId,
+  });
 }
 
 /** The user's SCIM data with the console's edits applied, validated as a SCIM PUT would be. */
@@ -186,12 +175,11 @@ export async function updateLocalUser(
   input: UserInput,
 ): Promise<UserResponse> {
   const user = await listedUser(context, id);
-  await refuseIdpOwned(context, user);
+  await refuseIdpOwnedUser(context, user);
   await updateUser(context, id, (current) => {
     // Linked by an identity provider since the check above: refuse all the same.
-    if (current.origin === 'IDP' && current.connectionId !== null) {
-      throw idpOwned(current.userName, { id: current.connectionId, name: current.connectionId });
-    }
+    const owner = idpOwner(current.origin, current.connectionId);
+    if (owner !== null) throw idpOwned('User', current.userName, { id: owner, name: owner });
     return applyInput(current.data, input);
   });
   return getUserResponse(context, id);
@@ -199,7 +187,7 @@ export async function updateLocalUser(
 
 export async function deleteLocalUser(context: DirectoryContext, id: string): Promise<void> {
   const user = await listedUser(context, id);
-  await refuseIdpOwned(context, user);
+  await refuseIdpOwnedUser(context, user);
   const admins = await context.db
     .selectFrom('user_roles')
     .select('user_id')
@@ -223,7 +211,7 @@ export async function setLocalPassword(
 ): Promise<void> {
   checkPassword(password);
   const user = await listedUser(context, id);
-  await refuseIdpOwned(context, user);
+  await refuseIdpOwnedUser(context, user);
   await setPassword(context, id, password);
 }
 

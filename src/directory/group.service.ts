@@ -14,7 +14,7 @@ import type { DirectoryContext } from './context.ts';
 import { checkIfMatch, inTransaction, isUniqueViolation, nowOf } from './context.ts';
 import { DirectoryError, notFound } from './errors.ts';
 import { compileMemberCondition } from './filter-sql.ts';
-import { claimFor } from './ownership.ts';
+import { claimFor, idpOwner } from './ownership.ts';
 import {
   deleteMemberships,
   deleteMembershipsOf,
@@ -124,7 +124,7 @@ async function linkOnCreate(
   const { actor } = context;
   if (actor.kind !== 'connection' || !policyOf(actor).linkLocal) return undefined;
   const row = await findGroupRow(context.db, context.dialect, id);
-  if (!row || !(row.origin === 'LOCAL' || row.connection_id === null)) return undefined;
+  if (!row || idpOwner(row.origin, row.connection_id) !== null) return undefined;
   return updateGroup(context, id, (current) => ({
     data: { ...current.data, ...data },
     members: members.length > 0 ? [{ kind: 'set', members }] : [],

@@ -17,6 +17,15 @@ export interface Owned {
   readonly connection_id: string | null;
 }
 
+/**
+ * The connection that owns a resource: its connection when it is IDP, else null (a LOCAL
+ * resource, or an IDP one whose connection was deleted, which a connection may link and the
+ * console may manage).
+ */
+export function idpOwner(origin: Origin, connectionId: string | null): string | null {
+  return origin === 'IDP' ? connectionId : null;
+}
+
 /** `own`: the actor may write it as it is; `link`: the write makes it the actor's. */
 export type Claim = 'own' | 'link';
 
@@ -40,9 +49,10 @@ export async function claimFor(
   row: Owned,
 ): Promise<Claim> {
   if (actor.kind === 'local') return 'own';
-  if (row.origin === 'IDP' && row.connection_id === actor.connectionId) return 'own';
+  const owner = idpOwner(row.origin, row.connection_id);
+  if (owner === actor.connectionId) return 'own';
   const label = `${resource} ${JSON.stringify(row.id)}`;
-  if (row.origin === 'IDP' && row.connection_id !== null) {
+  if (owner !== null) {
     throw new DirectoryError(
       'not_found',
       `${label} not found: it belongs to another SCIM connection.`,

@@ -10,7 +10,7 @@ import { deleteMembershipsOf, renameMember } from './group.repository.ts';
 import type { DirectoryContext } from './context.ts';
 import { checkIfMatch, inTransaction, isUniqueViolation, nowOf } from './context.ts';
 import { DirectoryError, notFound } from './errors.ts';
-import { claimFor, isAdministrator } from './ownership.ts';
+import { claimFor, idpOwner, isAdministrator } from './ownership.ts';
 import type { ListQuery, Page } from './listing.ts';
 import { listWithCaches } from './listing.ts';
 import {
@@ -122,11 +122,11 @@ async function adoptOnCreate(
   if (actor.kind !== 'connection') return undefined;
   const row = await findUserRow(context.db, context.dialect, id);
   if (!row) return undefined;
-  if (row.origin === 'IDP' && row.connection_id === actor.connectionId) {
+  const owner = idpOwner(row.origin, row.connection_id);
+  if (owner === actor.connectionId) {
     return row.deprovisioned_at !== null ? updateUser(context, id, () => data) : undefined;
   }
-  const local = row.origin === 'LOCAL' || row.connection_id === null;
-  if (!local || !policyOf(actor).linkLocal) return undefined;
+  if (owner !== null || !policyOf(actor).linkLocal) return undefined;
   if (await isAdministrator(context.db, id)) {
     throw new DirectoryError(
       'user_name_taken',

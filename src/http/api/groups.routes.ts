@@ -14,6 +14,7 @@ import {
 import type { Origin } from '../../db/tables.ts';
 import type { ApiDeps } from './plugin.ts';
 import {
+  noContent,
   errors,
   groupBody,
   groupListQuery,
@@ -38,7 +39,6 @@ interface ListQuery {
 
 type Params = { id: string };
 const tags = ['groups'];
-const noContent = { type: 'null', description: 'Done.' } as const;
 
 export function groupRoutes(app: FastifyInstance, deps: ApiDeps): void {
   const read = deps.database;

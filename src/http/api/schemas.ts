@@ -141,6 +141,9 @@ const eventProperties = {
   summary: { type: 'object', additionalProperties: true },
 };
 
+/** A 204 answer: no body. */
+export const noContent = { type: 'null', description: 'Done.' } as const;
+
 export const eventSchema = {
   ...object(eventProperties),
   properties: {

@@ -15,6 +15,7 @@ import type { UserInput } from '../../admin/users.service.ts';
 import type { Origin, Role } from '../../db/tables.ts';
 import type { ApiDeps } from './plugin.ts';
 import {
+  noContent,
   createUserBody,
   errors,
   eventSchema,
@@ -43,7 +44,6 @@ interface ListQuery {
 
 type Params = { id: string };
 const tags = ['users'];
-const noContent = { type: 'null', description: 'Done.' } as const;
 
 export function userRoutes(app: FastifyInstance, deps: ApiDeps): void {
   const read = deps.database;
