@@ -171,6 +171,32 @@ for (const dialect of DIALECTS) {
         expect(entra.totalResults).toBe(1);
       });
 
+      it('reads list parameters whatever their case, and refuses one given twice', async () => {
+        const found = await list(
+          `Filter=${encodeURIComponent('userName eq "q.alpha@query.test"')}&StartIndex=1&COUNT=5&Attributes=userName&excludedattributes=emails`,
+        );
+        expect(found.totalResults).toBe(1);
+        expect(found.Resources).toEqual([
+          { schemas: [USER_SCHEMA], id: ids[0], userName: 'q.alpha@query.test' },
+        ]);
+        for (const query of ['filter=userName%20pr&Filter=userName%20pr', 'count=1&count=2']) {
+          const response = await t.scim('GET', `Users?${query}`);
+          expect(response.statusCode, query).toBe(400);
+          expect(json(response).scimType).toBe('invalidValue');
+          expect(json(response).detail).toMatch(/given more than once/);
+        }
+        // attributes given twice is one list (RFC 7644 §3.4.2.5 lists are comma-separated).
+        const both = await list(
+          `filter=${encodeURIComponent('userName eq "q.alpha@query.test"')}&attributes=userName&Attributes=externalId`,
+        );
+        expect(Object.keys(both.Resources[0]!).sort()).toEqual([
+          'externalId',
+          'id',
+          'schemas',
+          'userName',
+        ]);
+      });
+
       it('lists a user with their groups, and asks for groups only of users in some', async () => {
         const member = await create('listed.member@example.com');
         const loner = await create('listed.loner@example.com');

@@ -25,7 +25,14 @@ import {
 import { ScimError } from '../../scim/errors.ts';
 import { SCHEMA } from '../../scim/schema.ts';
 import { encodeCursor } from './cursor.ts';
-import { listResponse, parseSearch, projectionOf, searchBody, single } from './search.ts';
+import {
+  listResponse,
+  parseSearch,
+  projectionOf,
+  queryParameters,
+  searchBody,
+  single,
+} from './search.ts';
 import type { Query, Search } from './search.ts';
 import { toScimError } from './errors.ts';
 import { RateLimiter } from './rate-limit.ts';
@@ -101,13 +108,13 @@ export async function scimPlugin(app: FastifyInstance, options: ScimPluginOption
   });
 
   // Every request goes to the provisioning log, once answered (failures included).
-  app.addHook('onRequest', async (request) => {
-    request.scimLog = { start: performance.now(), resourceIds: [], normalizations: [] };
-  });
   app.addHook('onResponse', async (request, reply) => {
     const log = request.scimLog;
     if (!log) return;
-    const [path = '', query] = request.url.split(/\?(.*)/s);
+    const { url } = request;
+    const mark = url.indexOf('?');
+    const path = mark < 0 ? url : url.slice(0, mark);
+    const query = mark < 0 ? undefined : url.slice(mark + 1);
     const connection = request.scimConnection;
     provisioningLog.record({
       at: new Date().toISOString(),
@@ -129,7 +136,9 @@ export async function scimPlugin(app: FastifyInstance, options: ScimPluginOption
     });
   });
 
+  // One hook for what every request needs first: its log entry, then its token.
   app.addHook('onRequest', async (request, reply) => {
+    request.scimLog = { start: performance.now(), resourceIds: [], normalizations: [] };
     if (request.routeOptions.config.public) return;
     const header = request.headers.authorization ?? '';
     const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
@@ -376,21 +385,8 @@ function registerResource<T extends { id: string; version: number }>(
 
   app.get<{ Querystring: Query }>(endpoint, async (request, reply) => {
     touched(request);
-    const q = request.query;
-    const search = parseSearch(
-      rfcFilter(request, {
-        filter: single(q, 'filter'),
-        sortBy: single(q, 'sortBy'),
-        sortOrder: single(q, 'sortOrder'),
-        startIndex: single(q, 'startIndex'),
-        count: single(q, 'count'),
-        cursor: single(q, 'cursor'),
-        attributes: single(q, 'attributes'),
-        excludedAttributes: single(q, 'excludedAttributes'),
-      }),
-      maxPageSize,
-      endpoint,
-    );
+    const params = rfcFilter(request, queryParameters(request.query));
+    const search = parseSearch(params, maxPageSize, endpoint);
     return list(reply, contextOf(request), search);
   });
 

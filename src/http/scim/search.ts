@@ -30,6 +30,39 @@ export function single(query: Query, name: string): string | undefined {
   return value;
 }
 
+const PARAMETERS = [
+  'filter',
+  'sortBy',
+  'sortOrder',
+  'startIndex',
+  'count',
+  'cursor',
+  'attributes',
+  'excludedAttributes',
+] as const;
+const PARAMETER_NAMES = new Map(PARAMETERS.map((name) => [name.toLowerCase(), name]));
+
+/**
+ * The list parameters of a query string (RFC 7644 §3.4.2), found in one pass over it whatever
+ * their case (clients send `Filter`). Other parameters are left alone.
+ */
+export function queryParameters(query: Query): SearchParameters {
+  const found: Partial<Record<(typeof PARAMETERS)[number], string>> = {};
+  for (const key in query) {
+    const name = PARAMETER_NAMES.get(key.toLowerCase());
+    if (name === undefined) continue;
+    const value = query[key];
+    if (value === undefined) continue;
+    const joinable = name === 'attributes' || name === 'excludedAttributes';
+    if (!joinable && (found[name] !== undefined || (Array.isArray(value) && value.length > 1))) {
+      throw invalidValue(`The query parameter "${name}" was given more than once.`);
+    }
+    const text = Array.isArray(value) ? value.join(',') : value;
+    found[name] = found[name] !== undefined ? `${found[name]},${text}` : text;
+  }
+  return found;
+}
+
 function integer(name: string, raw: unknown): number | undefined {
   if (raw === undefined || raw === null || raw === '') return undefined;
   const text = String(raw).trim();
