@@ -49,7 +49,10 @@ export interface TierResult {
 export interface StorageResult {
   readonly storage: Storage['name'];
   readonly ceiling: LoadResult;
+  /** After the warm-up: what the server does once V8 has compiled the create path. */
   readonly provisioning: LoadResult & { readonly users: number };
+  /** The warm-up: the first users a freshly started server creates. */
+  readonly provisioningCold?: LoadResult & { readonly users: number };
   readonly tiers: TierResult[];
   readonly plan: Plan;
   /** What the Gatehouse processes ran: compiled JavaScript or the sources through tsx. */
@@ -216,6 +219,14 @@ export function printStorage(result: StorageResult): void {
     ]);
   };
   row(`ceiling: bare Fastify GET, c=${result.ceiling.concurrency}`, result.ceiling, 'req/s');
+  if (result.provisioningCold) {
+    row(
+      `provisioning: first ${n(result.provisioningCold.users)} users of a fresh server, c=${result.provisioningCold.concurrency}`,
+      result.provisioningCold,
+      'users/s',
+      true,
+    );
+  }
   row(
     `provisioning ${n(result.provisioning.users)} users (GET+POST), c=${result.provisioning.concurrency}`,
     result.provisioning,
@@ -323,6 +334,7 @@ export function printStorage(result: StorageResult): void {
   }
   const errors = [
     result.ceiling,
+    ...(result.provisioningCold ? [result.provisioningCold] : []),
     result.provisioning,
     ...result.tiers.flatMap((t) => [
       t.lookup,
