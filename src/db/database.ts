@@ -2,6 +2,7 @@
  * Opens the database: SQLite (better-sqlite3, WAL) by default, PostgreSQL (pg) when a
  * `postgres://` URL is given. Both are driven through one Kysely query layer.
  */
+import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import SqliteDatabase from 'better-sqlite3';
@@ -100,6 +101,46 @@ export function sqliteDirectOf(db: object): SqliteDirect | undefined {
   return direct.get(db);
 }
 
+/**
+ * A read past the query builder, on either database: SQLite's direct connection, or on
+ * PostgreSQL the pool, as a named prepared statement (parsed and planned once per connection
+ * instead of on every lookup). SQL is written with `?` placeholders. Undefined when the read
+ * must go through Kysely (SQLite with a transaction open; a transaction's own Kysely instance).
+ */
+export interface DirectReader {
+  read<Row>(sqlText: string, parameters: readonly unknown[]): Row[] | Promise<Row[]> | undefined;
+}
+
+const readers = new WeakMap<object, DirectReader>();
+
+export function directReaderOf(db: object): DirectReader | undefined {
+  return readers.get(db) ?? direct.get(db);
+}
+
+function postgresReader(
+  pool: pg.Pool,
+  onQuery: ((sqlText: string) => void) | undefined,
+): DirectReader {
+  const statements = new Map<string, { name: string; text: string }>();
+  return {
+    read: async <Row>(sqlText: string, parameters: readonly unknown[]) => {
+      let statement = statements.get(sqlText);
+      if (!statement) {
+        let n = 0;
+        statement = {
+          name: `gatehouse_${createHash('sha256').update(sqlText).digest('hex').slice(0, 16)}`,
+          text: sqlText.replace(/\?/g, () => `$${++n}`),
+        };
+        if (statements.size >= 500) statements.clear();
+        statements.set(sqlText, statement);
+      }
+      onQuery?.(statement.text);
+      const result = await pool.query({ ...statement, values: [...parameters] });
+      return result.rows as Row[];
+    },
+  };
+}
+
 function openSqlite(
   dataDir: string,
   log: KyselyConfig['log'],
@@ -156,6 +197,7 @@ async function openPostgres(
   schema: string | undefined,
   poolSize: number,
   log: KyselyConfig['log'],
+  onQuery: ((sqlText: string) => void) | undefined,
 ): Promise<DatabaseHandle> {
   if (schema !== undefined) {
     if (!/^[a-z_][a-z0-9_]*$/.test(schema)) throw new Error(`invalid schema name ${schema}`);
@@ -182,6 +224,7 @@ async function openPostgres(
     dialect: new PostgresDialect({ pool }),
     ...(log ? { log } : {}),
   });
+  readers.set(db, postgresReader(pool, onQuery));
   const parsed = new URL(url);
   return {
     db,
@@ -201,7 +244,13 @@ export async function openDatabase(options: DatabaseOptions): Promise<DatabaseHa
       }
     : undefined;
   const handle = options.databaseUrl
-    ? await openPostgres(options.databaseUrl, options.pgSchema, options.pgPoolSize ?? 10, log)
+    ? await openPostgres(
+        options.databaseUrl,
+        options.pgSchema,
+        options.pgPoolSize ?? 10,
+        log,
+        onQuery,
+      )
     : openSqlite(options.dataDir, log, onQuery);
   try {
     await migrate(handle);

@@ -3,7 +3,7 @@
  */
 import { sql } from 'kysely';
 import type { RawBuilder } from 'kysely';
-import { sqliteDirectOf } from '../db/database.ts';
+import { directReaderOf } from '../db/database.ts';
 import type { Db, Dialect } from '../db/database.ts';
 import { compileFilter } from './filter-sql.ts';
 import { invalidValue } from '../scim/errors.ts';
@@ -278,18 +278,19 @@ const LOOKUP_COLUMNS: Record<
 
 /**
  * The lookup identity providers send before nearly every write (`userName eq "..."`, and
- * `externalId eq`, `id eq`, a group's `displayName eq`), on SQLite, as one prepared statement run
- * directly: the SQL compileFilter writes for it, less the query builder's compilation and the
- * promise hops of Kysely's connection lock, which cost more than the statement itself. Undefined
- * for any other query, and while a transaction is open on the connection (the caller then goes
- * through Kysely, which waits for it).
+ * `externalId eq`, `id eq`, a group's `displayName eq`), as one prepared statement run directly
+ * (src/db/database.ts, DirectReader): the SQL compileFilter writes for it, less the query
+ * builder's compilation (and on SQLite the promise hops of Kysely's connection lock), which cost
+ * more than the statement itself; on PostgreSQL the statement is also planned once per
+ * connection instead of on every lookup. Undefined for any other query, and on SQLite while a
+ * transaction is open on the connection (the caller then goes through Kysely, which waits).
  */
-function directLookup<Row>(
+async function directLookup<Row>(
   db: Db,
   resourceType: ResourceTypeDefinition,
   query: ListQuery,
   columns: readonly string[] | undefined,
-): Page<Row> | undefined {
+): Promise<Page<Row> | undefined> {
   const { filter } = query;
   if (
     filter?.kind !== 'compare' ||
@@ -305,8 +306,8 @@ function directLookup<Row>(
     return undefined;
   }
   const lookup = LOOKUP_COLUMNS[resourceType.id][filter.path.attribute.toLowerCase()];
-  const sqlite = lookup && sqliteDirectOf(db);
-  if (!sqlite) return undefined;
+  const reader = lookup && directReaderOf(db);
+  if (!reader) return undefined;
   const table = TABLES[resourceType.id];
   const text = String(filter.value);
   const value = lookup.lower ? text.toLowerCase() : text;
@@ -318,7 +319,7 @@ function directLookup<Row>(
     table === 'users'
       ? ', EXISTS (SELECT 1 FROM memberships WHERE memberships.member_id = users.id) as "in_groups"'
       : '';
-  const items = sqlite.read<Row>(
+  const items = await reader.read<Row>(
     `select ${select}${inGroups} from "${table}" where ${where} order by "id" asc limit ${query.limit}`,
     [value],
   );
@@ -326,7 +327,7 @@ function directLookup<Row>(
   if (items.length < query.limit || query.skipTotal) {
     return { total: query.skipTotal ? -1 : items.length, items };
   }
-  const counted = sqlite.read<{ n: number }>(
+  const counted = await reader.read<{ n: number | string }>(
     `select count(*) as "n" from "${table}" where ${where}`,
     [value],
   );
@@ -347,10 +348,8 @@ export async function listRows<Row>(
   /** The columns to read; all of them when not given. */
   columns?: readonly string[],
 ): Promise<Page<Row>> {
-  if (dialect === 'sqlite') {
-    const found = directLookup<Row>(db, resourceType, query, columns);
-    if (found) return found;
-  }
+  const found = await directLookup<Row>(db, resourceType, query, columns);
+  if (found) return found;
   // Both tables have `id`; typing the query as one of them keeps Kysely's checks on the columns.
   const table = TABLES[resourceType.id] as 'users';
   const where = query.filter ? compileFilter(query.filter, { resourceType, dialect }) : undefined;
