@@ -138,7 +138,7 @@ export async function revokeApiKey(db: Db, key: string, actor: string): Promise<
       now,
     );
   });
-  return toApiKey({ ...row, revoked_at: now });
+  return toApiKey(Object.assign({}, row, { revoked_at: now }));
 }
 
 const lastRecorded = new Map<string, number>();

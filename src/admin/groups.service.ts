@@ -77,10 +77,10 @@ export async function renameLocalGroup(
     // Linked by an identity provider since the check above: refuse all the same.
     const owner = idpOwner(current.origin, current.connectionId);
     if (owner !== null) throw idpOwned('Group', current.displayName, { id: owner, name: owner });
-    const { data } = normalizeResource(groupResourceType, {
-      ...current.data,
-      displayName: displayName.trim(),
-    });
+    const { data } = normalizeResource(
+      groupResourceType,
+      Object.assign({}, current.data, { displayName: displayName.trim() }),
+    );
     return { data };
   });
   return getGroupResponse(context, id);

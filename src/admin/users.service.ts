@@ -100,11 +100,18 @@ export async function getUserDetail(
         : null,
   }));
   const [rendered] = await scimUsers.render(
-    { ...context, actor: { kind: 'local', name: 'console' }, baseUrl: scimBaseUrl },
+    Object.assign({}, context, {
+      actor: { kind: 'local', name: 'console' } as const,
+      baseUrl: scimBaseUrl,
+    }),
     [user],
     {},
   );
-  return { ...summary, externalId: user.externalId, groups, scim: rendered!.body };
+  return Object.assign({}, summary, {
+    externalId: user.externalId,
+    groups,
+    scim: rendered!.body,
+  });
 }
 
 /** Throws `idp_owned` when an identity provider owns the user (errors.ts). */

@@ -135,7 +135,11 @@ function postgresReader(
         statements.set(sqlText, statement);
       }
       onQuery?.(statement.text);
-      const result = await pool.query({ ...statement, values: [...parameters] });
+      const result = await pool.query({
+        name: statement.name,
+        text: statement.text,
+        values: [...parameters],
+      });
       return result.rows as Row[];
     },
   };

@@ -126,7 +126,7 @@ async function linkOnCreate(
   const row = await findGroupRow(context.db, context.dialect, id);
   if (!row || idpOwner(row.origin, row.connection_id) !== null) return undefined;
   return updateGroup(context, id, (current) => ({
-    data: { ...current.data, ...data },
+    data: Object.assign({}, current.data, data),
     members: members.length > 0 ? [{ kind: 'set', members }] : [],
   }));
 }
@@ -202,17 +202,17 @@ export async function updateGroup(
       }
       if (events.length === 0) return current;
       const version = current.version + 1;
-      const values = {
-        ...(changed.length > 0 ? columns : {}),
-        ...(claim === 'link'
+      const values = Object.assign(
+        {},
+        changed.length > 0 ? columns : {},
+        claim === 'link'
           ? { origin: originOf(context.actor), connection_id: connectionIdOf(context.actor) }
-          : {}),
-        updated_at: now,
-        version,
-      };
+          : {},
+        { updated_at: now, version },
+      );
       await trx.updateTable('groups').set(values).where('id', '=', id).execute();
       await appendEvents(trx, events, now);
-      return toGroup({ ...row, ...values });
+      return toGroup(Object.assign({}, row, values));
     });
   } catch (error) {
     if (isUniqueViolation(error)) throw displayNameTaken(wantedName, undefined);

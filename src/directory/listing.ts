@@ -217,12 +217,12 @@ export async function listWithCaches<T extends { id: string }>(
     indexPaging && query.offset > 0 ? resume.find(signature(), query.offset) : undefined;
   let counted = false;
   const page = await run({
-    ...(afterId !== undefined ? { afterId } : {}),
     recentTotal: () => {
       const total = totals.find(signature());
       counted = total === undefined;
       return total;
     },
+    ...(afterId !== undefined ? { afterId } : {}),
   });
   if (counted && !query.skipTotal) totals.remember(signature(), page.total);
   const last = page.items.at(-1);

@@ -134,7 +134,7 @@ async function adoptOnCreate(
     );
   }
   // Linked: what the identity provider sends wins, what it does not send stays.
-  return updateUser(context, id, (current) => ({ ...current.data, ...data }));
+  return updateUser(context, id, (current) => Object.assign({}, current.data, data));
 }
 
 export async function findUser(context: Pick<DirectoryContext, 'db' | 'dialect'>, id: string) {
@@ -204,13 +204,11 @@ export async function updateUser(
         claim === 'link'
           ? { origin: originOf(context.actor), connection_id: connectionIdOf(context.actor) }
           : {};
-      const values = {
-        ...columns,
-        ...ownership,
+      const values = Object.assign({}, columns, ownership, {
         deprovisioned_at: deprovisionedAt,
         updated_at: now,
         version,
-      };
+      });
       await updateUserRow(trx, id, values);
       if (changed.includes('emails')) await writeEmails(trx, id, data, true);
       const userName = columns.user_name;
@@ -231,7 +229,7 @@ export async function updateUser(
         );
       }
       await appendEvents(trx, events, now);
-      return toUser({ ...row, ...values });
+      return toUser(Object.assign({}, row, values));
     });
   } catch (error) {
     // A concurrent rename took the name between our check and our write.
@@ -354,7 +352,9 @@ export async function purgeDeprovisionedUsers(
     const days = row.retention_days === null ? DEFAULT_POLICY.retentionDays : row.retention_days;
     return Date.parse(row.deprovisioned_at!) + Number(days) * 86_400_000 <= now;
   });
-  const purger: DirectoryContext = { ...context, actor: { kind: 'local', name: 'retention' } };
+  const purger: DirectoryContext = Object.assign({}, context, {
+    actor: { kind: 'local', name: 'retention' } as const,
+  });
   let purged = 0;
   for (const row of due) {
     try {

@@ -157,17 +157,12 @@ export async function updateConnectionSettings(
   checkSettings(changes, DIALECT_CHOICES);
   const connection = await getConnection(db, key);
   const now = new Date().toISOString();
-  const set: Partial<ConnectionRow> = {
-    ...(changes.dialect !== undefined ? { dialect: changes.dialect } : {}),
-    ...(changes.deprovisionPolicy !== undefined
-      ? { deprovision_policy: changes.deprovisionPolicy }
-      : {}),
-    ...(changes.retentionDays !== undefined ? { retention_days: changes.retentionDays } : {}),
-    ...(changes.linkLocalUsers !== undefined
-      ? { link_local_users: changes.linkLocalUsers ? 1 : 0 }
-      : {}),
-    ...(changes.rateLimit !== undefined ? { rate_limit: changes.rateLimit } : {}),
-  };
+  const set: Partial<ConnectionRow> = {};
+  if (changes.dialect !== undefined) set.dialect = changes.dialect;
+  if (changes.deprovisionPolicy !== undefined) set.deprovision_policy = changes.deprovisionPolicy;
+  if (changes.retentionDays !== undefined) set.retention_days = changes.retentionDays;
+  if (changes.linkLocalUsers !== undefined) set.link_local_users = changes.linkLocalUsers ? 1 : 0;
+  if (changes.rateLimit !== undefined) set.rate_limit = changes.rateLimit;
   if (Object.keys(set).length === 0) return connection;
   await db.transaction().execute(async (trx) => {
     await trx.updateTable('connections').set(set).where('id', '=', connection.id).execute();
@@ -289,9 +284,8 @@ export async function listConnections(
     .selectAll()
     .orderBy('created_at')
     .execute();
-  return rows.map((row) => ({
-    ...toConnection(row),
-    tokens: tokens
+  return rows.map((row) => {
+    const own: ConnectionSummary['tokens'] = tokens
       .filter((t) => t.connection_id === row.id)
       .map((t) => ({
         id: t.id,
@@ -300,8 +294,9 @@ export async function listConnections(
         expiresAt: t.expires_at,
         lastUsedAt: t.last_used_at,
         status: t.expires_at === null ? 'active' : t.expires_at > now ? 'expiring' : 'expired',
-      })),
-  }));
+      }));
+    return Object.assign(toConnection(row), { tokens: own });
+  });
 }
 
 /**

@@ -495,7 +495,7 @@ export function normalizeRequest(
     const { value, changed } = normalization.rewrite(current);
     if (changed) {
       applied.push(normalization.name);
-      current = { ...current, body: value };
+      current = Object.assign({}, current, { body: value });
     }
   }
   return { body: current.body, applied };

