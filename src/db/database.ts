@@ -181,11 +181,26 @@ function openSqlite(
     dialect: new SqliteDialect({ database: statements }),
     ...(log ? { log } : {}),
   });
+  // Reads return arrays (raw mode) turned into rows here: better-sqlite3 makes each row's
+  // column names anew as V8 strings (interned, through the string table), 2 µs of a lookup.
+  const reads = new Map<string, { statement: Statement; columns: string[] }>();
   direct.set(db, {
     read: <Row>(sqlText: string, parameters: readonly unknown[]) => {
       if (database.inTransaction) return undefined;
       onQuery?.(sqlText);
-      return statements.prepare(sqlText).all(...parameters) as Row[];
+      let read = reads.get(sqlText);
+      if (read === undefined) {
+        const statement = database.prepare(sqlText).raw(true);
+        read = { statement, columns: statement.columns().map((c) => c.name) };
+        if (reads.size >= 100) reads.delete(reads.keys().next().value!);
+        reads.set(sqlText, read);
+      }
+      const { columns } = read;
+      return (read.statement.all(...parameters) as unknown[][]).map((values) => {
+        const row: Record<string, unknown> = {};
+        for (let i = 0; i < columns.length; i++) row[columns[i]!] = values[i];
+        return row as Row;
+      });
     },
     write: (sqlText, parameters) => {
       if (!database.inTransaction) throw new Error('a direct write needs an open transaction');

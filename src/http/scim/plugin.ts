@@ -107,33 +107,39 @@ export async function scimPlugin(app: FastifyInstance, options: ScimPluginOption
     void reply.code(404).type(CONTENT_TYPE).send(error.toJSON());
   });
 
-  // Every request goes to the provisioning log, once answered (failures included).
-  app.addHook('onResponse', async (request, reply) => {
+  // Every request goes to the provisioning log, once answered (failures included). A hook
+  // with a callback rather than async: nothing here waits, so no promise per request.
+  app.addHook('onResponse', (request, reply, done) => {
     const log = request.scimLog;
-    if (!log) return;
+    if (!log) return done();
     const { url } = request;
     const mark = url.indexOf('?');
     const path = mark < 0 ? url : url.slice(0, mark);
     const query = mark < 0 ? undefined : url.slice(mark + 1);
     const connection = request.scimConnection;
-    provisioningLog.record({
-      at: new Date().toISOString(),
-      connectionId: connection?.connectionId ?? null,
-      connectionName: connection?.name ?? null,
-      method: request.method,
-      path,
-      query: query ? query : null,
-      status: reply.statusCode,
-      scimType: log.error?.scimType ?? null,
-      durationMs: performance.now() - log.start,
-      resourceType: log.resourceType ?? null,
-      resourceIds: log.resourceIds,
-      requestBody: request.body,
-      errorDetail: log.error?.message ?? null,
-      dialect: log.dialect ?? null,
-      normalizations: log.normalizations,
-      userAgent: request.headers['user-agent'] ?? null,
-    });
+    try {
+      provisioningLog.record({
+        at: new Date().toISOString(),
+        connectionId: connection?.connectionId ?? null,
+        connectionName: connection?.name ?? null,
+        method: request.method,
+        path,
+        query: query ? query : null,
+        status: reply.statusCode,
+        scimType: log.error?.scimType ?? null,
+        durationMs: performance.now() - log.start,
+        resourceType: log.resourceType ?? null,
+        resourceIds: log.resourceIds,
+        requestBody: request.body,
+        errorDetail: log.error?.message ?? null,
+        dialect: log.dialect ?? null,
+        normalizations: log.normalizations,
+        userAgent: request.headers['user-agent'] ?? null,
+      });
+    } catch (error) {
+      request.log.error({ err: error }, 'could not record the request in the provisioning log');
+    }
+    done();
   });
 
   // One hook for what every request needs first: its log entry, then its token.
