@@ -394,10 +394,7 @@ function registerResource<T extends { id: string; version: number }>(
     return reply.type(CONTENT_TYPE).send(listResponse(page.total, search.startIndex, rendered));
   };
 
-  const floor = process.env.GH_FLOOR;
   app.get<{ Querystring: Query }>(endpoint, async (request, reply) => {
-    if (floor === 'string') return reply.type(CONTENT_TYPE).send(FLOOR_TEXT);
-    if (floor === 'object') return reply.type(CONTENT_TYPE).send(JSON.parse(FLOOR_TEXT));
     touched(request);
     const params = rfcFilter(request, queryParameters(request.query));
     const search = parseSearch(params, maxPageSize, endpoint);
@@ -471,28 +468,3 @@ function registerResource<T extends { id: string; version: number }>(
     return reply.code(204).send();
   });
 }
-
-const FLOOR_TEXT = JSON.stringify({
-  schemas: ['urn:ietf:params:scim:api:messages:2.0:ListResponse'],
-  totalResults: 1,
-  startIndex: 1,
-  itemsPerPage: 1,
-  Resources: [
-    {
-      schemas: ['urn:ietf:params:scim:schemas:core:2.0:User'],
-      id: '01a2247c-ad6c-71d5-8f25-d83662092be8',
-      userName: 'seed-0000005@bench.example',
-      name: { givenName: 'Given5', familyName: 'Family5', formatted: 'Given5 Family5' },
-      displayName: 'Given5 Family5',
-      emails: [{ value: 'seed-0000005@bench.example', type: 'work', primary: true }],
-      active: true,
-      meta: {
-        resourceType: 'User',
-        created: '2026-11-28T23:28:01.000Z',
-        lastModified: '2026-11-28T23:28:01.000Z',
-        location: 'http://127.0.0.1:8080/scim/v2/Users/01a2247c-ad6c-71d5-8f25-d83662092be8',
-        version: 'W/"1"',
-      },
-    },
-  ],
-});
