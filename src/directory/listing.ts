@@ -276,6 +276,45 @@ const LOOKUP_COLUMNS: Record<
   },
 };
 
+const lookupTexts = new Map<string, { page: string; count: string }>();
+const columnListIds = new Map<readonly string[], number>();
+
+/**
+ * The SQL of a lookup, written once per shape: the same string each time, so that finding its
+ * prepared statement by its text does not hash 400 new characters on every lookup.
+ */
+function lookupStatements(
+  table: 'users' | 'groups',
+  column: string,
+  hide: boolean,
+  limit: number,
+  columns: readonly string[] | undefined,
+): { page: string; count: string } {
+  let listId = 0;
+  if (columns) {
+    listId = columnListIds.get(columns) ?? columnListIds.size + 1;
+    columnListIds.set(columns, listId);
+  }
+  const key = `${table}.${column}.${hide ? 1 : 0}.${limit}.${listId}`;
+  let found = lookupTexts.get(key);
+  if (found === undefined) {
+    const where = `"${table}"."${column}" = ?${hide ? ' AND "deprovisioned_at" IS NULL' : ''}`;
+    const select = columns ? columnText(table, columns) : '*';
+    const inGroups =
+      table === 'users'
+        ? ', EXISTS (SELECT 1 FROM memberships WHERE memberships.member_id = users.id) as "in_groups"'
+        : '';
+    found = {
+      page: `select ${select}${inGroups} from "${table}" where ${where} order by "id" asc limit ${limit}`,
+      count: `select count(*) as "n" from "${table}" where ${where}`,
+    };
+    // Page sizes are few (1 to the maximum); the bound is against a client that tries them all.
+    if (lookupTexts.size >= 1000) lookupTexts.clear();
+    lookupTexts.set(key, found);
+  }
+  return found;
+}
+
 /**
  * The lookup identity providers send before nearly every write (`userName eq "..."`, and
  * `externalId eq`, `id eq`, a group's `displayName eq`), as one prepared statement run directly
@@ -311,26 +350,14 @@ async function directLookup<Row>(
   const table = TABLES[resourceType.id];
   const text = String(filter.value);
   const value = lookup.lower ? text.toLowerCase() : text;
-  const hide =
-    query.hideDeprovisioned && table === 'users' ? ' AND "deprovisioned_at" IS NULL' : '';
-  const where = `"${table}"."${lookup.column}" = ?${hide}`;
-  const select = columns ? columnText(table, columns) : '*';
-  const inGroups =
-    table === 'users'
-      ? ', EXISTS (SELECT 1 FROM memberships WHERE memberships.member_id = users.id) as "in_groups"'
-      : '';
-  const items = await reader.read<Row>(
-    `select ${select}${inGroups} from "${table}" where ${where} order by "id" asc limit ${query.limit}`,
-    [value],
-  );
+  const hide = query.hideDeprovisioned === true && table === 'users';
+  const statements = lookupStatements(table, lookup.column, hide, query.limit, columns);
+  const items = await reader.read<Row>(statements.page, [value]);
   if (!items) return undefined;
   if (items.length < query.limit || query.skipTotal) {
     return { total: query.skipTotal ? -1 : items.length, items };
   }
-  const counted = await reader.read<{ n: number | string }>(
-    `select count(*) as "n" from "${table}" where ${where}`,
-    [value],
-  );
+  const counted = await reader.read<{ n: number | string }>(statements.count, [value]);
   return counted ? { total: Number(counted[0]!.n), items } : undefined;
 }
 
