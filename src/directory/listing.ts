@@ -292,8 +292,8 @@ function lookupStatements(
 ): { page: string; count: string } {
   let listId = 0;
   if (columns) {
-    listId = columnListIds.get(columns) ?? columnListIds.size + 1;
-    columnListIds.set(columns, listId);
+    listId = columnListIds.get(columns) ?? 0;
+    if (listId === 0) columnListIds.set(columns, (listId = columnListIds.size + 1));
   }
   const key = `${table}.${column}.${hide ? 1 : 0}.${limit}.${listId}`;
   let found = lookupTexts.get(key);

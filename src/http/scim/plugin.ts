@@ -25,14 +25,7 @@ import {
 import { ScimError } from '../../scim/errors.ts';
 import { SCHEMA } from '../../scim/schema.ts';
 import { encodeCursor } from './cursor.ts';
-import {
-  listResponse,
-  parseSearch,
-  projectionOf,
-  queryParameters,
-  searchBody,
-  single,
-} from './search.ts';
+import { listResponse, parseSearch, projectionOf, queryParameters, searchBody } from './search.ts';
 import type { Query, Search } from './search.ts';
 import { toScimError } from './errors.ts';
 import { RateLimiter } from './rate-limit.ts';
@@ -153,7 +146,8 @@ export async function scimPlugin(app: FastifyInstance, options: ScimPluginOption
       const detail = match
         ? 'The bearer token is not valid (unknown, revoked or expired).'
         : 'Send a SCIM connection\'s token as "Authorization: Bearer <token>".';
-      request.scimLog!.error = new ScimError(401, undefined, detail);
+      const error = new ScimError(401, undefined, detail);
+      request.scimLog!.error = error;
       void reply
         .code(401)
         .header(
@@ -161,7 +155,7 @@ export async function scimPlugin(app: FastifyInstance, options: ScimPluginOption
           `Bearer realm="gatehouse-scim"${match ? ', error="invalid_token"' : ''}`,
         )
         .type(CONTENT_TYPE)
-        .send(new ScimError(401, undefined, detail).toJSON());
+        .send(error.toJSON());
       return reply;
     }
     request.scimConnection = connection;
@@ -345,8 +339,14 @@ function registerResource<T extends { id: string; version: number }>(
     log.resourceType = resourceType;
     if (id !== undefined) log.resourceIds.push(id);
   };
-  const projection = (request: FastifyRequest<{ Querystring: Query }>) =>
-    projectionOf(single(request.query, 'attributes'), single(request.query, 'excludedAttributes'));
+  /** `attributes` and `excludedAttributes` of a request on one resource, in any case. */
+  const projection = (request: FastifyRequest<{ Querystring: Query }>) => {
+    const { attributes, excludedAttributes } = queryParameters(request.query, [
+      'attributes',
+      'excludedAttributes',
+    ]);
+    return projectionOf(attributes, excludedAttributes);
+  };
   const ifMatch = (request: FastifyRequest) => request.headers['if-match'];
 
   /**

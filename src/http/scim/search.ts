@@ -16,20 +16,6 @@ export const DEFAULT_PAGE_SIZE = 100;
 
 export type Query = Record<string, string | string[] | undefined>;
 
-export function single(query: Query, name: string): string | undefined {
-  // RFC 7644 §3.4.2: parameter names are case-insensitive in practice (clients send `Filter`).
-  const key = Object.keys(query).find((k) => k.toLowerCase() === name.toLowerCase());
-  if (key === undefined) return undefined;
-  const value = query[key];
-  if (Array.isArray(value)) {
-    if (value.length > 1 && name !== 'attributes' && name !== 'excludedAttributes') {
-      throw invalidValue(`The query parameter "${name}" was given more than once.`);
-    }
-    return value.join(',');
-  }
-  return value;
-}
-
 const PARAMETERS = [
   'filter',
   'sortBy',
@@ -42,15 +28,18 @@ const PARAMETERS = [
 ] as const;
 const PARAMETER_NAMES = new Map(PARAMETERS.map((name) => [name.toLowerCase(), name]));
 
+type Parameter = (typeof PARAMETERS)[number];
+
 /**
  * The list parameters of a query string (RFC 7644 §3.4.2), found in one pass over it whatever
- * their case (clients send `Filter`). Other parameters are left alone.
+ * their case (clients send `Filter`): all of them, or only those named in `only`. Others are
+ * left alone.
  */
-export function queryParameters(query: Query): SearchParameters {
-  const found: Partial<Record<(typeof PARAMETERS)[number], string>> = {};
+export function queryParameters(query: Query, only?: readonly Parameter[]): SearchParameters {
+  const found: Partial<Record<Parameter, string>> = {};
   for (const key in query) {
     const name = PARAMETER_NAMES.get(key.toLowerCase());
-    if (name === undefined) continue;
+    if (name === undefined || (only !== undefined && !only.includes(name))) continue;
     const value = query[key];
     if (value === undefined) continue;
     const joinable = name === 'attributes' || name === 'excludedAttributes';
