@@ -12,8 +12,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { buildApp } from '../../src/app.ts';
 import { loadConfig } from '../../src/config.ts';
-import { createConnection } from '../../src/provisioning/connection.service.ts';
-import { PUBLIC_URL, SCIM } from './app.ts';
+import { PUBLIC_URL, withScimConnection } from './app.ts';
 import type { TestApp } from './app.ts';
 import { openTestDatabase } from './databases.ts';
 
@@ -77,33 +76,7 @@ export async function startAdminApp(
     consoleDir: options.consoleDir ?? path.join(os.tmpdir(), 'gatehouse-no-console'),
     ...(logs ? { logStream: { write: (line: string) => void logs.push(line) } } : {}),
   });
-  const { connection, token } = await createConnection(database.db, 'okta', 'test');
-  const t: TestApp = {
-    app,
-    database,
-    config,
-    token,
-    connectionId: connection.id,
-    scim: async (method, url, body, headers = {}) => {
-      await app.provisioningLog.flush();
-      return app.inject({
-        method,
-        url: url.startsWith('/') ? url : `${SCIM}/${url}`,
-        headers: {
-          authorization: `Bearer ${token}`,
-          ...(body !== undefined ? { 'content-type': 'application/scim+json' } : {}),
-          ...headers,
-        },
-        ...(body !== undefined
-          ? { payload: typeof body === 'string' ? body : JSON.stringify(body) }
-          : {}),
-      });
-    },
-    close: async () => {
-      await app.close();
-      await database.drop();
-    },
-  };
+  const t = await withScimConnection(app, database, config);
   const context = { db: database.db, dialect, actor: { kind: 'local', name: 'test' } as const };
 
   const api: AdminTestApp['api'] = async (method, url, body, options = {}) => {

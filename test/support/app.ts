@@ -40,7 +40,18 @@ export async function startTestApp(
     GATEHOUSE_SCIM_RATE_LIMIT: '100000',
     ...env,
   });
-  const app = await buildApp({ config, database });
+  return withScimConnection(await buildApp({ config, database }), database, config);
+}
+
+/**
+ * A TestApp over an application already built: a connection "okta" and SCIM requests with its
+ * token. The admin API's tests build theirs with more options (test/support/admin.ts).
+ */
+export async function withScimConnection(
+  app: FastifyInstance,
+  database: TestDatabase,
+  config: Config,
+): Promise<TestApp> {
   const { connection, token } = await createConnection(database.db, 'okta', 'test');
   return {
     app,
