@@ -4,7 +4,8 @@
  * revocable, with their last use. The prefix tells them apart from SCIM tokens (`gh_scim_`),
  * which never open the admin API, as keys never open /scim.
  */
-import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { randomBytes, timingSafeEqual } from 'node:crypto';
+import { sha256Hex } from '../lib/digest.ts';
 import { appendEvents } from '../changes/events.ts';
 import type { Db } from '../db/database.ts';
 import type { ApiKeyRow, Role } from '../db/tables.ts';
@@ -26,10 +27,6 @@ export interface ApiKey {
   readonly createdBy: string;
   readonly lastUsedAt: string | null;
   readonly revokedAt: string | null;
-}
-
-function hashKey(key: string): string {
-  return createHash('sha256').update(key).digest('hex');
 }
 
 function toApiKey(row: ApiKeyRow): ApiKey {
@@ -72,7 +69,7 @@ export async function createApiKey(
     id: uuidv7(),
     name,
     prefix: key.slice(0, API_KEY_PREFIX.length + 4),
-    key_hash: hashKey(key),
+    key_hash: sha256Hex(key),
     role,
     created_at: now,
     created_by: actor,
@@ -152,7 +149,7 @@ export async function authenticateApiKey(
   key: string,
 ): Promise<Extract<Principal, { kind: 'api_key' }> | undefined> {
   if (!key.startsWith(API_KEY_PREFIX) || key.length > 200) return undefined;
-  const hash = hashKey(key);
+  const hash = sha256Hex(key);
   const row = await db
     .selectFrom('api_keys')
     .select(['id', 'name', 'role', 'key_hash', 'revoked_at'])

@@ -7,7 +7,8 @@
  * deprovisioned or deactivated, or loses their role; a password change deletes the user's
  * sessions (credentials.ts).
  */
-import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { randomBytes, timingSafeEqual } from 'node:crypto';
+import { sha256Hex } from '../lib/digest.ts';
 import type { Db } from '../db/database.ts';
 import type { Role } from '../db/tables.ts';
 import { verifyNothing, verifyPassword } from './credentials.ts';
@@ -18,10 +19,6 @@ export const SESSION_COOKIE = 'gatehouse_session';
 export const SESSION_SECONDS = 12 * 60 * 60;
 /** How often, at most, a session's last-seen time is written: not a write per request. */
 const LAST_SEEN_INTERVAL_MS = 60_000;
-
-function sha256(value: string): string {
-  return createHash('sha256').update(value).digest('hex');
-}
 
 export interface NewSession {
   /** The cookie's value: shown to the browser only. */
@@ -47,7 +44,7 @@ export async function createSession(
   await db
     .insertInto('sessions')
     .values({
-      id: sha256(cookie),
+      id: sha256Hex(cookie),
       user_id: userId,
       csrf_token: csrfToken,
       created_at: now.toISOString(),
@@ -72,7 +69,7 @@ export async function findSession(
     .innerJoin('users as u', 'u.id', 's.user_id')
     .innerJoin('user_roles as r', 'r.user_id', 's.user_id')
     .select(['s.id', 's.user_id', 's.csrf_token', 's.last_seen_at', 'u.user_name', 'r.role'])
-    .where('s.id', '=', sha256(cookie))
+    .where('s.id', '=', sha256Hex(cookie))
     .where('s.expires_at', '>', now.toISOString())
     .where('u.deprovisioned_at', 'is', null)
     .where('u.active', '=', 1)

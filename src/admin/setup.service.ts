@@ -4,7 +4,8 @@
  * once) and prints the link `<publicUrl>/setup#token=<token>`; the fragment never reaches a
  * server log. The CLI's `admins create` does the same without a token.
  */
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
+import { sha256Hex } from '../lib/digest.ts';
 import type { Db } from '../db/database.ts';
 import type { DirectoryContext } from '../directory/context.ts';
 import { grantRole } from '../directory/roles.service.ts';
@@ -17,10 +18,6 @@ import { AdminError } from './errors.ts';
 
 export const SETUP_TOKEN_PREFIX = 'gh_setup_';
 export const SETUP_TOKEN_SECONDS = 24 * 60 * 60;
-
-function hashToken(token: string): string {
-  return createHash('sha256').update(token).digest('hex');
-}
 
 /** Whether the console still needs its first administrator. */
 export async function setupNeeded(db: Db): Promise<boolean> {
@@ -46,7 +43,7 @@ export async function createSetupToken(
   await db
     .insertInto('setup_tokens')
     .values({
-      token_hash: hashToken(token),
+      token_hash: sha256Hex(token),
       created_at: now.toISOString(),
       expires_at: expiresAt,
       used_at: null,
@@ -111,7 +108,7 @@ export async function completeSetup(
   }
   checkPassword(input.password);
   const now = new Date().toISOString();
-  const hash = hashToken(token);
+  const hash = sha256Hex(token);
   const claimed = await context.db
     .updateTable('setup_tokens')
     .set({ used_at: now })

@@ -3,7 +3,8 @@
  * random bits, shown once, and stored only as its SHA-256 hash (a fast hash is right here: the
  * token is random, not a password, so there is nothing to brute-force).
  */
-import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { randomBytes, timingSafeEqual } from 'node:crypto';
+import { sha256Hex } from '../lib/digest.ts';
 import { appendEvents } from '../changes/events.ts';
 import type { Db } from '../db/database.ts';
 import type { ConnectionRow, DeprovisionPolicy } from '../db/tables.ts';
@@ -63,10 +64,6 @@ export class ConnectionError extends Error {
   ) {
     super(message);
   }
-}
-
-function hashToken(token: string): string {
-  return createHash('sha256').update(token).digest('hex');
 }
 
 function newToken(): string {
@@ -191,7 +188,7 @@ async function insertToken(db: Db, connectionId: string, now: string): Promise<s
     .values({
       id: uuidv7(),
       connection_id: connectionId,
-      token_hash: hashToken(token),
+      token_hash: sha256Hex(token),
       prefix: token.slice(0, TOKEN_PREFIX.length + 4),
       created_at: now,
       expires_at: null,
@@ -447,7 +444,7 @@ export async function authenticate(
   token: string,
 ): Promise<AuthenticatedConnection | undefined> {
   if (!token.startsWith(TOKEN_PREFIX) || token.length > 200) return undefined;
-  const hash = hashToken(token);
+  const hash = sha256Hex(token);
   const now = Date.now();
   const cache = authCacheOf(db);
   let entry = cache.get(hash);
