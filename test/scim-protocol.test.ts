@@ -29,6 +29,7 @@ for (const dialect of DIALECTS) {
           });
           expect(response.statusCode, authorization).toBe(401);
           expect(response.headers['www-authenticate']).toMatch(/^Bearer realm="gatehouse-scim"/);
+          expect(response.headers['x-content-type-options']).toBe('nosniff');
           expect(json(response)).toMatchObject({ schemas: [ERROR], status: '401' });
         }
       });
@@ -44,6 +45,10 @@ for (const dialect of DIALECTS) {
           const response = await t.app.inject({ url: `${SCIM}/${path}` });
           expect(response.statusCode, path).toBe(200);
           expect(response.headers['content-type']).toMatch(/^application\/scim\+json/);
+          // The server's security headers, on every answer (src/http/console.ts).
+          expect(response.headers['x-content-type-options']).toBe('nosniff');
+          expect(response.headers['x-frame-options']).toBe('DENY');
+          expect(response.headers['referrer-policy']).toBe('same-origin');
         }
       });
 
