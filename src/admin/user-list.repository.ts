@@ -123,6 +123,8 @@ export async function pageOfUsers(
     // beyond the middle of few matches, sort them instead. Measured at 100,000 users on this
     // project's bench machine: a search matching all, sorted by displayName, page at random
     // 15 ms walking against 60 ms sorting; one matching 100, first page, 17 against 22 ms.
+    // A total up to a second old (RecentTotals: another process's writes) shifts a page read
+    // from the far end by as many users as were written meanwhile, as it shifts the total.
     total = await count();
     const ahead = query.offset + query.limit;
     const behind = total - query.offset;
