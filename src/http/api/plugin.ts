@@ -80,6 +80,8 @@ const DEFAULT_BODY_LIMIT = 1024 * 1024;
 
 export async function apiPlugin(app: FastifyInstance, options: ApiPluginOptions): Promise<void> {
   const { database } = options;
+  // One shape for every request object of this context (see src/http/scim/plugin.ts).
+  app.decorateRequest('principal', undefined);
   await app.register(cookie);
   // JSON only. A text/plain body is also what a cross-site form can send without a preflight.
   app.removeContentTypeParser('text/plain');

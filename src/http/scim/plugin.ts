@@ -74,6 +74,10 @@ export async function scimPlugin(app: FastifyInstance, options: ScimPluginOption
   const { database, maxPageSize, provisioningLog } = options;
   const baseUrl = `${options.publicUrl}/scim/v2`;
   const limiter = new RateLimiter();
+  // Declared on this context's requests up front, so every request object has one shape
+  // (a property added later changes it, and Fastify's own accesses then go megamorphic).
+  app.decorateRequest('scimConnection', undefined);
+  app.decorateRequest('scimLog', undefined);
 
   // Bodies in application/scim+json or application/json, parsed with Fastify's JSON parser
   // (which refuses __proto__ and constructor.prototype keys).
