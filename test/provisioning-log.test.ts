@@ -4,6 +4,8 @@
  */
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { sql } from 'kysely';
+import { overviewOf } from '../src/admin/overview.ts';
 import { runMaintenance } from '../src/maintenance.ts';
 import {
   getProvisioningLogEntry,
@@ -136,6 +138,59 @@ for (const dialect of DIALECTS) {
         limit: 2,
       });
       expect([...firstPage, ...secondPage].map((e) => e.id)).toEqual(ofConnection.map((e) => e.id));
+    });
+
+    it('keeps its failures in an index of their own, which the failure lists and the overview read', async () => {
+      const db = t.database.db;
+      await t.scim('GET', 'Users?count=1');
+      await t.scim('GET', 'Users?filter=nope eq 1');
+      await t.app.provisioningLog.flush();
+      const failures = Number(
+        (
+          await db
+            .selectFrom('provisioning_log')
+            .select((eb) => eb.fn.countAll().as('n'))
+            .where('status', '>=', 400)
+            .executeTakeFirstOrThrow()
+        ).n,
+      );
+      expect(failures).toBeGreaterThanOrEqual(1);
+      // The overview counts the last day's failures, and only those.
+      const now = new Date();
+      expect((await overviewOf(db, dialect, '', now)).failedRequests24h).toBe(failures);
+      const tomorrow = new Date(now.getTime() + 86_400_000 + 60_000);
+      expect((await overviewOf(db, dialect, '', tomorrow)).failedRequests24h).toBe(0);
+
+      if (dialect === 'postgres') {
+        const { rows } = await sql<{ indexname: string; indexdef: string }>`
+          SELECT indexname, indexdef FROM pg_indexes
+          WHERE tablename = 'provisioning_log' AND schemaname = current_schema()`.execute(db);
+        const failed = rows.find((r) => r.indexname === 'provisioning_log_failed');
+        expect(failed?.indexdef).toMatch(/WHERE \(status >= 400\)/);
+        expect(rows.map((r) => r.indexname)).not.toContain('provisioning_log_status');
+        return;
+      }
+      // SQLite: the index holds the failures only, and both queries read it.
+      const indexed = await sql<{ n: number }>`SELECT count(*) AS n
+        FROM provisioning_log INDEXED BY provisioning_log_failed WHERE status >= 400`.execute(db);
+      expect(indexed.rows[0]!.n).toBe(failures);
+      const explain = async (text: string) =>
+        (await sql.raw<{ detail: string }>(`EXPLAIN QUERY PLAN ${text}`).execute(db)).rows
+          .map((r) => r.detail)
+          .join(' | ');
+      t.database.queries.length = 0;
+      await listProvisioningLog(db, { failed: true, limit: 10 });
+      await overviewOf(db, dialect, '', now);
+      const [list, count] = [
+        t.database.queries.find((q) => /from "provisioning_log"/.test(q) && /order by/.test(q))!,
+        t.database.queries.find((q) => /from "provisioning_log"/.test(q) && /count\(/.test(q))!,
+      ];
+      expect(await explain(list.replace(/\?/g, "'x'"))).toMatch(
+        /USING INDEX provisioning_log_failed/,
+      );
+      expect(await explain(count.replace(/\?/g, "'x'"))).toMatch(
+        /USING COVERING INDEX provisioning_log_failed/,
+      );
     });
 
     it('is pruned after the retention period', async () => {

@@ -15,6 +15,7 @@ import * as initial from './migrations/0001-initial.ts';
 import * as provisioning from './migrations/0002-provisioning.ts';
 import * as consoleTables from './migrations/0003-console.ts';
 import * as relatedEvents from './migrations/0004-related-events.ts';
+import * as failuresIndex from './migrations/0005-failures-index.ts';
 
 export type Dialect = 'sqlite' | 'postgres';
 export type Db = Kysely<Database>;
@@ -45,6 +46,7 @@ const MIGRATIONS: Record<string, { up(db: Kysely<unknown>, dialect: Dialect): Pr
   '0002-provisioning': provisioning,
   '0003-console': consoleTables,
   '0004-related-events': relatedEvents,
+  '0005-failures-index': failuresIndex,
 };
 
 class Migrations implements MigrationProvider {

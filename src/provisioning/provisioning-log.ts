@@ -8,6 +8,7 @@
  * as BATCH are waiting. A crash loses at most the last FLUSH_MS of entries; a database that
  * stays down loses the oldest beyond MAX_BUFFERED, counted and logged, never the requests.
  */
+import { sql } from 'kysely';
 import type { Kysely } from 'kysely';
 import { sqliteDirectOf } from '../db/database.ts';
 import type { Db, Dialect } from '../db/database.ts';
@@ -205,6 +206,12 @@ export class ProvisioningLog {
   }
 }
 
+/**
+ * The test for a failed request, as migration 0005's partial index `provisioning_log_failed` is
+ * defined: with the literal 400, so that both databases see that the index applies.
+ */
+export const FAILED = sql<boolean>`status >= 400`;
+
 export interface LogQuery {
   readonly connectionId?: string;
   /** Only requests answered with a status of 400 or more. */
@@ -254,7 +261,7 @@ export async function listProvisioningLog(db: Db, query: LogQuery): Promise<Logg
   let select = db.selectFrom('provisioning_log').selectAll();
   if (query.connectionId !== undefined)
     select = select.where('connection_id', '=', query.connectionId);
-  if (query.failed) select = select.where('status', '>=', 400);
+  if (query.failed) select = select.where(FAILED);
   if (query.since !== undefined) select = select.where('at', '>=', query.since);
   if (query.until !== undefined) select = select.where('at', '<', query.until);
   if (query.before !== undefined) select = select.where('id', '<', query.before);
