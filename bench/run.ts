@@ -9,7 +9,7 @@ import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { Client } from './load.ts';
+import { Client, median } from './load.ts';
 import type { LoadResult } from './load.ts';
 import {
   CLK_TCK,
@@ -104,6 +104,8 @@ function planOf(options: Options): Plan {
       ceiling: { maxOps: 10_000, maxSeconds: 2 },
       lookupWarmup: { maxOps: 300, maxSeconds: 1 },
       lookup: { maxOps: 2000, maxSeconds: 3 },
+      lookupSegments: 1,
+      ceilingSegment: { maxOps: 5000, maxSeconds: 1 },
       tiers: [1000, 4000],
       groupTier: 4000,
       groupSizes: [500, 2500],
@@ -123,7 +125,11 @@ function planOf(options: Options): Plan {
     ceilingWarmup: { maxOps: 5000, maxSeconds: 3 },
     ceiling: { maxOps: 60_000, maxSeconds: 10 },
     lookupWarmup: { maxOps: 3000, maxSeconds: 5 },
-    lookup: { maxOps: 40_000, maxSeconds: 20 },
+    // Three segments of lookups, each after a segment of the ceiling: the machine's speed moves
+    // from minute to minute, and each share of the ceiling compares two moments seconds apart.
+    lookup: { maxOps: 30_000, maxSeconds: 15 },
+    lookupSegments: 3,
+    ceilingSegment: { maxOps: 30_000, maxSeconds: 5 },
     tiers: options.large ? [10_000, 100_000, 1_000_000] : [10_000, 100_000],
     groupTier: 100_000,
     groupSizes: [10_000, 50_000],
@@ -183,21 +189,41 @@ async function withServer<T>(
   }
 }
 
-async function measureCeiling(options: Options, plan: Plan): Promise<LoadResult> {
-  return withServer(startCeiling, async (server) => {
-    const client = new Client(server.origin, undefined, options.concurrency);
-    try {
-      return await ceiling(
-        client,
-        new CpuProbe(server.pid),
-        options.concurrency,
-        plan.ceilingWarmup,
-        plan.ceiling,
-      );
-    } finally {
-      await client.close();
-    }
-  });
+/**
+ * The bare-Fastify ceiling, started once per storage and kept running (idle, it costs nothing):
+ * measured at the start, and again right before each segment of lookups.
+ */
+interface CeilingRunner {
+  readonly initial: LoadResult;
+  segment(): Promise<LoadResult>;
+  stop(): Promise<void>;
+}
+
+async function startCeilingRunner(options: Options, plan: Plan): Promise<CeilingRunner> {
+  const server = await startCeiling();
+  const client = new Client(server.origin, undefined, options.concurrency);
+  const probe = new CpuProbe(server.pid);
+  const stop = async () => {
+    await client.close();
+    await server.stop();
+  };
+  try {
+    const initial = await ceiling(
+      client,
+      probe,
+      options.concurrency,
+      plan.ceilingWarmup,
+      plan.ceiling,
+    );
+    return {
+      initial,
+      segment: () => ceiling(client, probe, options.concurrency, undefined, plan.ceilingSegment),
+      stop,
+    };
+  } catch (error) {
+    await stop();
+    throw error;
+  }
 }
 
 async function runStorage(
@@ -215,7 +241,32 @@ async function runStorage(
   const apiKey = await createApiKey(storage, 'bench');
 
   log(`${storage.name}: ceiling (bare Fastify)`);
-  const ceilingResult = await measureCeiling(options, plan);
+  const ceilingRunner = await startCeilingRunner(options, plan);
+  try {
+    await measureStorage(storage, options, plan, dbBackends, vacuum, record, {
+      connection,
+      apiKey,
+      ceilingRunner,
+    });
+  } finally {
+    await ceilingRunner.stop();
+  }
+}
+
+async function measureStorage(
+  storage: Storage,
+  options: Options,
+  plan: Plan,
+  dbBackends: (() => Promise<number[]>) | undefined,
+  vacuum: (() => Promise<void>) | undefined,
+  record: (result: StorageResult) => void,
+  {
+    connection,
+    apiKey,
+    ceilingRunner,
+  }: { connection: CreatedConnection; apiKey: string; ceilingRunner: CeilingRunner },
+): Promise<void> {
+  const ceilingResult = ceilingRunner.initial;
   log(`${storage.name}: ceiling ${ceilingResult.reqPerSec.toFixed(0)} req/s`);
 
   // bin/gatehouse.js runs the compiled dist/ when it is fresh, else the sources through tsx
@@ -297,15 +348,27 @@ async function runStorage(
       users = await userCount(client);
       if (users !== tier) throw new Error(`expected ${tier} users, the server counts ${users}`);
       log(`${storage.name}: lookups at ${tier} users`);
-      const lookup = await lookups(client, probe, {
-        concurrency: options.concurrency,
-        seeded: seededIds.length,
-        warmup: plan.lookupWarmup,
-        bounds: plan.lookup,
-        seed: tier,
-      });
+      const lookupSegments: LoadResult[] = [];
+      const ceilingBeside: LoadResult[] = [];
+      for (let segment = 0; segment < plan.lookupSegments; segment++) {
+        ceilingBeside.push(await ceilingRunner.segment());
+        lookupSegments.push(
+          await lookups(client, probe, {
+            concurrency: options.concurrency,
+            seeded: seededIds.length,
+            warmup: segment === 0 ? plan.lookupWarmup : undefined,
+            bounds: plan.lookup,
+            seed: tier + segment,
+          }),
+        );
+      }
+      const middle = median(lookupSegments.map((r) => r.serverCpuMsPerReq));
+      const lookup = lookupSegments.find((r) => r.serverCpuMsPerReq === middle)!;
+      const ceilingShare = median(
+        lookupSegments.map((r, i) => r.reqPerSec / ceilingBeside[i]!.reqPerSec),
+      );
       log(
-        `${storage.name}: ${lookup.reqPerSec.toFixed(0)} lookups/s; paging through ${tier} users`,
+        `${storage.name}: ${lookup.reqPerSec.toFixed(0)} lookups/s (${(ceilingShare * 100).toFixed(0)}% of the ceiling); paging through ${tier} users`,
       );
       // Past the group tier (10^6 users) the walk is cut at a third of the time: it is informative only.
       const walkSeconds = tier > plan.groupTier ? plan.walkMaxSeconds / 3 : plan.walkMaxSeconds;
@@ -348,6 +411,9 @@ async function runStorage(
           ...(vacuumAnalyzeSeconds !== undefined ? { vacuumAnalyzeSeconds } : {}),
         },
         lookup,
+        lookupSegments,
+        ceilingBeside,
+        ceilingShare,
         paging: pages,
         ...(groups ? { groups } : {}),
         ...(consoleResult ? { console: consoleResult } : {}),
