@@ -138,6 +138,43 @@ for (const dialect of DIALECTS) {
           expect(plan.join(' | ')).not.toMatch(/TEMP B-TREE/);
         }
       });
+
+      it('reads the origin order one origin after the other from users_console, with no sort', async () => {
+        for (const search of [undefined, 'corp.test']) {
+          listCachesOf(database.db).totals.invalidate();
+          // A page across the two origins: the last LOCAL users, then the first IDP ones.
+          const like = `%${searchTerm(search ?? '')}%`;
+          const local = await sql<{ n: number }>`SELECT count(*) AS n FROM users
+            WHERE deprovisioned_at IS NULL AND origin = 'LOCAL' AND search_lc LIKE ${like}`.execute(
+            database.db,
+          );
+          database.queries.length = 0;
+          const page = await pageOfUsers(database.db, dialect, {
+            ...(search ? { search } : {}),
+            sort: 'origin',
+            order: 'desc',
+            limit: PAGE,
+            offset: Number(local.rows[0]!.n) - 3,
+          });
+          expect(page.rows.map((r) => r.origin)).toEqual([
+            ...Array<string>(3).fill('LOCAL'),
+            ...Array<string>(PAGE - 3).fill('IDP'),
+          ]);
+          const walks = database.queries.filter((q) => /order by "user_name_lc" desc/.test(q));
+          expect(walks, `${search}`).toHaveLength(2);
+          for (const text of walks) {
+            const plan = (
+              await sql
+                .raw<{ detail: string }>(`EXPLAIN QUERY PLAN ${text.replace(/\?/g, "'1'")}`)
+                .execute(database.db)
+            ).rows
+              .map((r) => r.detail)
+              .join(' | ');
+            expect(plan).toMatch(/COVERING INDEX users_console/);
+            expect(plan).not.toMatch(/TEMP B-TREE/);
+          }
+        }
+      });
     }
   });
 }

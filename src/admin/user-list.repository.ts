@@ -100,6 +100,19 @@ export async function pageOfUsers(
     totals.remember(signature, Number(n));
     return Number(n);
   };
+  /** How many of the users listed are of each origin (ORIGINS' order), from one scan. */
+  const countByOrigin = async (): Promise<number[]> => {
+    const keys = ORIGINS.map((origin) => `${signature}:${origin}`);
+    const recent = keys.map((key) => totals.find(key));
+    if (recent.every((n) => n !== undefined)) return recent;
+    const rows = await base
+      .select((eb) => ['origin', eb.fn.countAll().as('n')])
+      .groupBy('origin')
+      .execute();
+    const counts = ORIGINS.map((origin) => Number(rows.find((r) => r.origin === origin)?.n ?? 0));
+    keys.forEach((key, i) => totals.remember(key, counts[i]!));
+    return counts;
+  };
 
   // The page size is written into the SQL, as in src/directory/listing.ts (SQLite plans a bound
   // LIMIT for any value).
@@ -114,7 +127,31 @@ export async function pageOfUsers(
   if (column === 'user_name_lc') {
     // userName is unique: the order is total, so pages never overlap or skip.
     ids = await idsOf(base.select('id').orderBy('user_name_lc', order), query.limit, query.offset);
-  } else if (sqlite && searching && column !== 'origin') {
+  } else if (sqlite && column === 'origin') {
+    // The origin order (SQLite), which no index holds: the users of one origin, then of the
+    // other, each read in userName order from users_console (which holds origin, the filters
+    // and the search text), after one count of each origin. Sorting every user by origin took
+    // 35-40 ms (p50) at 100,000 users.
+    const counts = await countByOrigin();
+    total = counts.reduce((sum, n) => sum + n, 0);
+    ids = [];
+    let skip = query.offset;
+    const sequence = order === 'asc' ? [...ORIGINS.keys()] : [...ORIGINS.keys()].reverse();
+    for (const i of sequence) {
+      const wanted = query.limit - ids.length;
+      if (wanted === 0) break;
+      if (skip >= counts[i]!) {
+        skip -= counts[i]!;
+        continue;
+      }
+      const page = base
+        .where('origin', '=', ORIGINS[i]!)
+        .select('id')
+        .orderBy('user_name_lc', order);
+      ids.push(...(await idsOf(page, wanted, skip)));
+      skip = 0;
+    }
+  } else if (sqlite && searching) {
     // A search in another order (SQLite). Reading the matches from the search's index and
     // sorting them all costs a sort of every match (60 to 80 ms for 100,000); walking the sort
     // column's index, testing each entry's search text, stops at the page, but reads the text
@@ -141,25 +178,21 @@ export async function pageOfUsers(
         : await idsOf(page, query.limit, query.offset);
     }
   } else {
-    // SQLite has no statistics to choose between the search's index (users_console, which
-    // leads with deprovisioned_at) and the sort column's: it is told. Searching, the matches
-    // are read from the search's index and then sorted (sortedMatches); otherwise the page is
-    // read in order from the sort column's index (the + keeps the deprovisioned_at test from
-    // choosing users_console).
-    let page;
-    if (sqlite && searching) page = sortedMatches(base, column, order);
-    else {
-      page = (sqlite ? filtered.where(sql<boolean>`+deprovisioned_at IS NULL`) : base).select('id');
-      // SQLite puts nulls first in ascending order; PostgreSQL is asked to do the same (its
-      // indexes for these columns are made NULLS FIRST), so both answer alike.
-      page =
-        dialect === 'postgres' && (column === 'display_name_lc' || column === 'email_lc')
-          ? page.orderBy(sql.ref(column), (ob) =>
-              order === 'asc' ? ob.asc().nullsFirst() : ob.desc().nullsLast(),
-            )
-          : page.orderBy(sql.ref(column), order);
-      page = page.orderBy(sql.ref(tieOf(column)), order);
-    }
+    // PostgreSQL in every other order, and SQLite without a search: the page is read in order
+    // from the sort column's index. SQLite, which has no statistics, is told to: the + keeps
+    // the deprovisioned_at test from choosing users_console, which leads with it.
+    let page = (sqlite ? filtered.where(sql<boolean>`+deprovisioned_at IS NULL`) : base).select(
+      'id',
+    );
+    // SQLite puts nulls first in ascending order; PostgreSQL is asked to do the same (its
+    // indexes for these columns are made NULLS FIRST), so both answer alike.
+    page =
+      dialect === 'postgres' && (column === 'display_name_lc' || column === 'email_lc')
+        ? page.orderBy(sql.ref(column), (ob) =>
+            order === 'asc' ? ob.asc().nullsFirst() : ob.desc().nullsLast(),
+          )
+        : page.orderBy(sql.ref(column), order);
+    page = page.orderBy(sql.ref(tieOf(column)), order);
     ids = await idsOf(page, query.limit, query.offset);
   }
 
@@ -174,6 +207,9 @@ export async function pageOfUsers(
   const byId = new Map(rows.map((r) => [r.id, r]));
   return { total, rows: ids.map((id) => byId.get(id)).filter((r) => r !== undefined) };
 }
+
+/** Every origin, in the order SQLite sorts them (binary). */
+const ORIGINS: readonly Origin[] = ['IDP', 'LOCAL'];
 
 /**
  * Ties: by userName in the origin order (a list of IDP users, then LOCAL ones, by name); by id
