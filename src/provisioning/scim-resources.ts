@@ -176,7 +176,6 @@ export const scimUsers: ScimResourceKind<User> = {
   },
   remove: (context, id, ifMatch) => deleteUser(context, id, opts(ifMatch)),
   render: async (context, users, projection, options = {}) => {
-    // A user made by this very request is in no group: no need to ask.
     // A user made by this very request, or read by a list that saw no membership, is in no
     // group: no need to ask.
     const inSome = options.created ? [] : users.filter((u) => u.inGroups !== false);
