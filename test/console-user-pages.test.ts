@@ -106,6 +106,24 @@ for (const dialect of DIALECTS) {
       });
     }
 
+    it('reads a page past the middle from the far end of the order, and turns it around', async () => {
+      for (const sort of ['userName', 'displayName', 'email', 'createdAt'] as const) {
+        const [column] = COLUMNS[sort];
+        const total = (await reference('', sort, 'asc')).length;
+        listCachesOf(database.db).totals.invalidate();
+        database.queries.length = 0;
+        await pageOfUsers(database.db, dialect, {
+          sort,
+          order: 'asc',
+          limit: PAGE,
+          offset: total - PAGE - 2,
+        });
+        const pages = database.queries.filter((q) => q.includes(`order by "${column}"`));
+        expect(pages.length, sort).toBeGreaterThan(0);
+        for (const text of pages) expect(text, sort).toContain(`order by "${column}" desc`);
+      }
+    });
+
     if (dialect === 'sqlite') {
       it('walks the sort column’s index for a page of many matches, from the nearer end', async () => {
         const page = async (offset: number, order: 'asc' | 'desc') => {
@@ -160,7 +178,9 @@ for (const dialect of DIALECTS) {
             ...Array<string>(3).fill('LOCAL'),
             ...Array<string>(PAGE - 3).fill('IDP'),
           ]);
-          const walks = database.queries.filter((q) => /order by "user_name_lc" desc/.test(q));
+          const walks = database.queries.filter((q) =>
+            /order by "user_name_lc" (asc|desc)/.test(q),
+          );
           expect(walks, `${search}`).toHaveLength(2);
           for (const text of walks) {
             const plan = (

@@ -79,7 +79,6 @@ export async function pageOfUsers(
   const base = filtered.where('deprovisioned_at', 'is', null);
 
   const column = SORT_COLUMNS[query.sort];
-  const order = query.order;
   const searching = term !== '';
   const sqlite = dialect === 'sqlite';
 
@@ -114,6 +113,12 @@ export async function pageOfUsers(
     return counts;
   };
 
+  // The origin order on SQLite counts each origin (it reads them one after the other).
+  const countAll = async () =>
+    sqlite && column === 'origin'
+      ? (await countByOrigin()).reduce((sum, n) => sum + n, 0)
+      : count();
+
   // The page size is written into the SQL, as in src/directory/listing.ts (SQLite plans a bound
   // LIMIT for any value).
   const idsOf = async (
@@ -122,62 +127,59 @@ export async function pageOfUsers(
     offset: number,
   ) => (await page.limit(sql.lit(limit)).offset(offset).execute()).map((r) => r.id);
 
-  let ids: string[];
-  let total: number | undefined;
-  if (column === 'user_name_lc') {
-    // userName is unique: the order is total, so pages never overlap or skip.
-    ids = await idsOf(base.select('id').orderBy('user_name_lc', order), query.limit, query.offset);
-  } else if (sqlite && column === 'origin') {
-    // The origin order (SQLite), which no index holds: the users of one origin, then of the
-    // other, each read in userName order from users_console (which holds origin, the filters
-    // and the search text), after one count of each origin. Sorting every user by origin took
-    // 35-40 ms (p50) at 100,000 users.
-    const counts = await countByOrigin();
-    total = counts.reduce((sum, n) => sum + n, 0);
-    ids = [];
-    let skip = query.offset;
-    const sequence = order === 'asc' ? [...ORIGINS.keys()] : [...ORIGINS.keys()].reverse();
-    for (const i of sequence) {
-      const wanted = query.limit - ids.length;
-      if (wanted === 0) break;
-      if (skip >= counts[i]!) {
-        skip -= counts[i]!;
-        continue;
+  /**
+   * The ids of a page in one order. Each way of reading reads forward from the start of the
+   * order given, so its cost grows with `offset`; see below for pages past the middle.
+   */
+  const readIds = async (
+    order: 'asc' | 'desc',
+    limit: number,
+    offset: number,
+    total: number | undefined,
+  ): Promise<string[]> => {
+    if (column === 'user_name_lc') {
+      // userName is unique: the order is total, so pages never overlap or skip.
+      return idsOf(base.select('id').orderBy('user_name_lc', order), limit, offset);
+    }
+    if (sqlite && column === 'origin') {
+      // The origin order (SQLite), which no index holds: the users of one origin, then of the
+      // other, each read in userName order from users_console (which holds origin, the filters
+      // and the search text), after one count of each origin. Sorting every user by origin
+      // took 35-40 ms (p50) at 100,000 users.
+      const counts = await countByOrigin();
+      const ids: string[] = [];
+      let skip = offset;
+      const sequence = order === 'asc' ? [...ORIGINS.keys()] : [...ORIGINS.keys()].reverse();
+      for (const i of sequence) {
+        const wanted = limit - ids.length;
+        if (wanted === 0) break;
+        if (skip >= counts[i]!) {
+          skip -= counts[i]!;
+          continue;
+        }
+        const page = base
+          .where('origin', '=', ORIGINS[i]!)
+          .select('id')
+          .orderBy('user_name_lc', order);
+        ids.push(...(await idsOf(page, wanted, skip)));
+        skip = 0;
       }
-      const page = base
-        .where('origin', '=', ORIGINS[i]!)
-        .select('id')
-        .orderBy('user_name_lc', order);
-      ids.push(...(await idsOf(page, wanted, skip)));
-      skip = 0;
+      return ids;
     }
-  } else if (sqlite && searching) {
-    // A search in another order (SQLite). Reading the matches from the search's index and
-    // sorting them all costs a sort of every match (60 to 80 ms for 100,000); walking the sort
-    // column's index, testing each entry's search text, stops at the page, but reads the text
-    // from the row. So: count the matches first (a total is needed anyway), then walk from
-    // the nearer end of the order, and reverse a page read from the far end. When the page lies
-    // beyond the middle of few matches, sort them instead. Measured at 100,000 users on this
-    // project's bench machine: a search matching all, sorted by displayName, page at random
-    // 15 ms walking against 60 ms sorting; one matching 100, first page, 17 against 22 ms.
-    // A total up to a second old (RecentTotals: another process's writes) shifts a page read
-    // from the far end by as many users as were written meanwhile, as it shifts the total.
-    total = await count();
-    const ahead = query.offset + query.limit;
-    const behind = total - query.offset;
-    if (behind <= 0) ids = [];
-    else if (Math.min(ahead, behind) * 2 > total) {
-      ids = await idsOf(sortedMatches(base, column, order), query.limit, query.offset);
-    } else {
-      const fromEnd = behind < ahead;
+    if (sqlite && searching) {
+      // A search in another order (SQLite). Reading the matches from the search's index and
+      // sorting them all costs a sort of every match (60 to 80 ms for 100,000); walking the
+      // sort column's index, testing each entry's search text, stops at the page, but reads
+      // the text from the row: it costs more than the sort when the page lies past the middle
+      // of few matches (`total` is known here). Measured at 100,000 users on this project's
+      // bench machine: a search matching all, sorted by displayName, page at random, 15 ms
+      // walking against 60 ms sorting; one matching 100, first page, 17 against 22 ms.
+      if ((offset + limit) * 2 > total!) {
+        return idsOf(sortedMatches(base, column, order), limit, offset);
+      }
       const walk = filtered.where(sql<boolean>`+deprovisioned_at IS NULL`).select('id');
-      const direction = fromEnd ? (order === 'asc' ? 'desc' : 'asc') : order;
-      const page = walk.orderBy(sql.ref(column), direction).orderBy('id', direction);
-      ids = fromEnd
-        ? (await idsOf(page, Math.min(query.limit, behind), Math.max(0, total - ahead))).reverse()
-        : await idsOf(page, query.limit, query.offset);
+      return idsOf(walk.orderBy(sql.ref(column), order).orderBy('id', order), limit, offset);
     }
-  } else {
     // PostgreSQL in every other order, and SQLite without a search: the page is read in order
     // from the sort column's index. SQLite, which has no statistics, is told to: the + keeps
     // the deprovisioned_at test from choosing users_console, which leads with it.
@@ -193,16 +195,36 @@ export async function pageOfUsers(
           )
         : page.orderBy(sql.ref(column), order);
     page = page.orderBy(sql.ref(tieOf(column)), order);
-    ids = await idsOf(page, query.limit, query.offset);
+    return idsOf(page, limit, offset);
+  };
+
+  // Any page but the first needs the total when it is full; it is counted first (or found
+  // among the recent totals), so that a page past the middle of the list is read from its far
+  // end, in the reverse order, and turned around: the last page costs what the first does
+  // (PostgreSQL sorted all 100,000 users for a page near the end, 80-130 ms, spilling to disk
+  // under the default work_mem). A search sorted on SQLite by another column than userName or
+  // origin counts first on every page, since its way of reading depends on the total. A total
+  // up to a second old (RecentTotals: another process's writes) shifts a page read from the
+  // far end by as many users as were written meanwhile, as it shifts the total.
+  const countFirst =
+    query.offset > 0 || (sqlite && searching && column !== 'user_name_lc' && column !== 'origin');
+  let total = countFirst ? await countAll() : undefined;
+  let ids: string[];
+  if (total === undefined) ids = await readIds(query.order, query.limit, query.offset, total);
+  else {
+    const ahead = query.offset + query.limit;
+    const behind = total - query.offset;
+    if (behind <= 0) ids = [];
+    else if (behind < ahead) {
+      const reverse = query.order === 'asc' ? 'desc' : 'asc';
+      ids = (
+        await readIds(reverse, Math.min(query.limit, behind), Math.max(0, total - ahead), total)
+      ).reverse();
+    } else ids = await readIds(query.order, query.limit, query.offset, total);
   }
 
-  if (total === undefined) {
-    // A page that is not full holds the end of the list.
-    total =
-      ids.length < query.limit && (ids.length > 0 || query.offset === 0)
-        ? query.offset + ids.length
-        : await count();
-  }
+  // The first page: a page that is not full holds the whole list.
+  total ??= ids.length < query.limit ? ids.length : await countAll();
   const rows = await usersWithExtras(db, ids);
   const byId = new Map(rows.map((r) => [r.id, r]));
   return { total, rows: ids.map((id) => byId.get(id)).filter((r) => r !== undefined) };
