@@ -1,8 +1,9 @@
 /**
  * The console's Users page (src/admin/user-list.repository.ts, pageOfUsers): every page of every
  * search, in every order, is the slice of one reference order, whichever way the page is read.
- * On SQLite a search sorted by displayName, email or a date walks the sort column's index from
- * the nearer end of the order, or sorts the matches when the page lies past the middle of few.
+ * A page past the middle is read from the far end in the reverse order. On SQLite a search that
+ * matches few users is read whole; one that matches more, sorted by displayName, email or a date,
+ * walks the sort column's index, or sorts the matches when the page lies past the middle of few.
  */
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -11,6 +12,8 @@ import type { UserSort } from '../src/admin/user-list.repository.ts';
 import { listCachesOf } from '../src/directory/listing.ts';
 import type { DirectoryContext } from '../src/directory/context.ts';
 import { createUser } from '../src/directory/user.service.ts';
+import { userColumns } from '../src/directory/user.repository.ts';
+import { uuidv7 } from '../src/lib/ids.ts';
 import { DIALECTS, openTestDatabase } from './support/databases.ts';
 import type { TestDatabase } from './support/databases.ts';
 
@@ -86,20 +89,25 @@ for (const dialect of DIALECTS) {
               offsets.add(offset);
               offsets.add(offset + 3);
             }
-            for (const offset of offsets) {
-              const page = await pageOfUsers(database.db, dialect, {
-                search,
-                sort,
-                order,
-                limit: PAGE,
-                offset,
-              });
-              const where = `${search} by ${sort} ${order}, offset ${offset}`;
-              expect(
-                page.rows.map((r) => r.id),
-                where,
-              ).toEqual(expected.slice(offset, offset + PAGE));
-              expect(page.total, where).toBe(expected.length);
+            // Three ways to each page: as a client paging gets it (the total found among the
+            // recent ones after the first page), afresh (a search reads few matches whole), and
+            // afresh with no search read whole (the count, then the page).
+            for (const way of ['paging', 'afresh', 'counted'] as const) {
+              for (const offset of offsets) {
+                if (way !== 'paging') listCachesOf(database.db).totals.invalidate();
+                const page = await pageOfUsers(
+                  database.db,
+                  dialect,
+                  { search, sort, order, limit: PAGE, offset },
+                  way === 'counted' ? { fewMatches: 0 } : {},
+                );
+                const where = `${search} by ${sort} ${order}, offset ${offset}, ${way}`;
+                expect(
+                  page.rows.map((r) => r.id),
+                  where,
+                ).toEqual(expected.slice(offset, offset + PAGE));
+                expect(page.total, where).toBe(expected.length);
+              }
             }
           }
         }
@@ -129,13 +137,12 @@ for (const dialect of DIALECTS) {
         const page = async (offset: number, order: 'asc' | 'desc') => {
           listCachesOf(database.db).totals.invalidate();
           database.queries.length = 0;
-          await pageOfUsers(database.db, dialect, {
-            search: 'corp.test',
-            sort: 'displayName',
-            order,
-            limit: PAGE,
-            offset,
-          });
+          await pageOfUsers(
+            database.db,
+            dialect,
+            { search: 'corp.test', sort: 'displayName', order, limit: PAGE, offset },
+            { fewMatches: 0 },
+          );
           return database.queries.find((q) => /order by/i.test(q) && !/count\(/i.test(q))!;
         };
         const total = (await reference('corp.test', 'displayName', 'asc')).length;
@@ -167,13 +174,18 @@ for (const dialect of DIALECTS) {
             database.db,
           );
           database.queries.length = 0;
-          const page = await pageOfUsers(database.db, dialect, {
-            ...(search ? { search } : {}),
-            sort: 'origin',
-            order: 'desc',
-            limit: PAGE,
-            offset: Number(local.rows[0]!.n) - 3,
-          });
+          const page = await pageOfUsers(
+            database.db,
+            dialect,
+            {
+              ...(search ? { search } : {}),
+              sort: 'origin',
+              order: 'desc',
+              limit: PAGE,
+              offset: Number(local.rows[0]!.n) - 3,
+            },
+            { fewMatches: 0 },
+          );
           expect(page.rows.map((r) => r.origin)).toEqual([
             ...Array<string>(3).fill('LOCAL'),
             ...Array<string>(PAGE - 3).fill('IDP'),
@@ -196,5 +208,75 @@ for (const dialect of DIALECTS) {
         }
       });
     }
+  });
+
+  describe(`a search of many users (${dialect})`, () => {
+    let database: TestDatabase;
+    /** More matches than a search reads whole (FEW_MATCHES in src/admin/user-list.repository.ts). */
+    const MANY = 1100;
+
+    beforeAll(async () => {
+      database = await openTestDatabase(dialect);
+      const now = new Date().toISOString();
+      const rows = Array.from({ length: MANY + 40 }, (_, i) => {
+        const data = {
+          userName: `${i < MANY ? 'many' : 'few'}-${String((i * 7919) % 10_000).padStart(4, '0')}-${i}@corp.test`,
+        };
+        return Object.assign(
+          { id: uuidv7(), origin: 'LOCAL' as const, connection_id: null },
+          { deprovisioned_at: null, created_at: now, updated_at: now, version: 1 },
+          userColumns(data),
+        );
+      });
+      for (let i = 0; i < rows.length; i += 200) {
+        await database.db
+          .insertInto('users')
+          .values(rows.slice(i, i + 200))
+          .execute();
+      }
+    });
+
+    afterAll(async () => {
+      await database?.drop();
+    });
+
+    const ids = async (search: string, order: 'asc' | 'desc') =>
+      (
+        await sql<{ id: string }>`SELECT id FROM users WHERE search_lc LIKE ${`%${search}%`}
+          ORDER BY user_name_lc ${sql.raw(order)}`.execute(database.db)
+      ).rows.map((r) => r.id);
+
+    it('pages a search in the userName order whether it matches few users or many', async () => {
+      for (const search of ['many-', 'few-', 'many-00']) {
+        for (const order of ['asc', 'desc'] as const) {
+          const expected = await ids(search, order);
+          for (const offset of [0, 50, 500, expected.length - 60, expected.length - 10]) {
+            if (offset < 0) continue;
+            listCachesOf(database.db).totals.invalidate();
+            database.queries.length = 0;
+            const page = await pageOfUsers(database.db, dialect, {
+              search,
+              sort: 'userName',
+              order,
+              limit: 50,
+              offset,
+            });
+            const where = `${search} ${order} at ${offset}`;
+            expect(
+              page.rows.map((r) => r.id),
+              where,
+            ).toEqual(expected.slice(offset, offset + 50));
+            expect(page.total, where).toBe(expected.length);
+            if (dialect === 'sqlite') {
+              // Few matches: read whole, in one statement, total included; many: counted.
+              const counted = database.queries.some((q) =>
+                /count\(\*\) as "n" from "users"/.test(q),
+              );
+              expect(counted, where).toBe(expected.length > 1000);
+            }
+          }
+        }
+      }
+    });
   });
 }
