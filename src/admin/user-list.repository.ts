@@ -9,6 +9,12 @@
  * connection's name, their role and their number of groups. The search is a substring of
  * `search_lc` (userName, names and emails, lower-cased): on SQLite a scan of that index, not of
  * the users' JSON; on PostgreSQL a trigram index when the database has pg_trgm.
+ *
+ * Whatever the order, a page past the middle of the list is read from its far end, in the
+ * reverse order, so that the last page costs what the first does. On SQLite, which keeps no
+ * statistics, the way each page is read is chosen here (pageOfUsers): a search matching few
+ * users is read whole in one scan; one matching more, in another order than userName, walks
+ * the sort column's index; the origin order reads one origin after the other.
  */
 import { sql } from 'kysely';
 import type { SelectQueryBuilder } from 'kysely';
