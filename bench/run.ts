@@ -241,187 +241,168 @@ async function runStorage(
   const apiKey = await createApiKey(storage, 'bench');
 
   log(`${storage.name}: ceiling (bare Fastify)`);
+  // Kept running (idle) through the whole section: measured first, then beside each lookup segment.
   const ceilingRunner = await startCeilingRunner(options, plan);
   try {
-    await measureStorage(storage, options, plan, dbBackends, vacuum, record, {
-      connection,
-      apiKey,
-      ceilingRunner,
-    });
-  } finally {
-    await ceilingRunner.stop();
-  }
-}
+    const ceilingResult = ceilingRunner.initial;
+    log(`${storage.name}: ceiling ${ceilingResult.reqPerSec.toFixed(0)} req/s`);
 
-async function measureStorage(
-  storage: Storage,
-  options: Options,
-  plan: Plan,
-  dbBackends: (() => Promise<number[]>) | undefined,
-  vacuum: (() => Promise<void>) | undefined,
-  record: (result: StorageResult) => void,
-  {
-    connection,
-    apiKey,
-    ceilingRunner,
-  }: { connection: CreatedConnection; apiKey: string; ceilingRunner: CeilingRunner },
-): Promise<void> {
-  const ceilingResult = ceilingRunner.initial;
-  log(`${storage.name}: ceiling ${ceilingResult.reqPerSec.toFixed(0)} req/s`);
-
-  // bin/gatehouse.js runs the compiled dist/ when it is fresh, else the sources through tsx
-  // (whose esbuild service is a child process): say which each server ran.
-  const serverCode = new Set<string>();
-  const session = async <T>(
-    work: (client: Client, probe: CpuProbe, api: Client) => Promise<T>,
-  ): Promise<T> =>
-    withServer(
-      () => startGatehouse(storage),
-      async (server) => {
-        serverCode.add(
-          server.children.includes('esbuild')
-            ? 'TypeScript sources through tsx'
-            : 'compiled JavaScript (no tsx child)',
-        );
-        const client = new Client(server.origin, connection.token, options.concurrency);
-        const api = new Client(server.origin, apiKey, 1);
-        try {
-          return await work(client, new CpuProbe(server.pid, dbBackends), api);
-        } finally {
-          await client.close();
-          await api.close();
-        }
-      },
-    );
-
-  log(`${storage.name}: provisioning ${plan.provisionUsers} users`);
-  const provisioned = await session(async (client, probe) => {
-    const warm = {
-      concurrency: options.concurrency,
-      family: 'warm',
-      maxSeconds: plan.provisionMaxSeconds,
-    };
-    // The warm-up is the first users a fresh server creates: reported on its own line (cold),
-    // since V8 compiles the create path during it and it runs at half the speed of what follows.
-    const cold = await provisioning(client, probe, { ...warm, users: plan.provisionWarmupUsers });
-    const measured = await provisioning(client, probe, {
-      ...warm,
-      family: 'prov',
-      users: plan.provisionUsers,
-    });
-    return { measured, cold, users: await userCount(client) };
-  });
-  let users = provisioned.users;
-  log(`${storage.name}: provisioning ${provisioned.measured.opsPerSec.toFixed(0)} users/s`);
-  const result: StorageResult = {
-    storage: storage.name,
-    ceiling: ceilingResult,
-    provisioning: { ...provisioned.measured, users: plan.provisionUsers },
-    provisioningCold: { ...provisioned.cold, users: plan.provisionWarmupUsers },
-    tiers: [],
-    plan,
-    serverCode: [...serverCode],
-  };
-  record(result);
-
-  const seededIds: string[] = [];
-  for (const tier of plan.tiers) {
-    const count = tier - users;
-    if (count < 0) throw new Error(`tier ${tier} is below the ${users} users already there`);
-    log(`${storage.name}: seeding ${count} users (${options.seed}) to reach ${tier}`);
-    const seeded = await seedUsers({
-      storage,
-      connection,
-      method: options.seed,
-      from: seededIds.length,
-      to: seededIds.length + count,
-    });
-    for (const id of seeded.ids) seededIds.push(id);
-    let vacuumAnalyzeSeconds: number | undefined;
-    if (vacuum) {
-      const t0 = performance.now();
-      await vacuum();
-      vacuumAnalyzeSeconds = (performance.now() - t0) / 1000;
-    }
-    log(`${storage.name}: seeded ${count} users in ${seeded.seconds.toFixed(1)} s`);
-    const tierResult = await session(async (client, probe, api) => {
-      users = await userCount(client);
-      if (users !== tier) throw new Error(`expected ${tier} users, the server counts ${users}`);
-      log(`${storage.name}: lookups at ${tier} users`);
-      const lookupSegments: LoadResult[] = [];
-      const ceilingBeside: LoadResult[] = [];
-      for (let segment = 0; segment < plan.lookupSegments; segment++) {
-        ceilingBeside.push(await ceilingRunner.segment());
-        lookupSegments.push(
-          await lookups(client, probe, {
-            concurrency: options.concurrency,
-            seeded: seededIds.length,
-            warmup: segment === 0 ? plan.lookupWarmup : undefined,
-            bounds: plan.lookup,
-            seed: tier + segment,
-          }),
-        );
-      }
-      const middle = median(lookupSegments.map((r) => r.serverCpuMsPerReq));
-      const lookup = lookupSegments.find((r) => r.serverCpuMsPerReq === middle)!;
-      const ceilingShare = median(
-        lookupSegments.map((r, i) => r.reqPerSec / ceilingBeside[i]!.reqPerSec),
+    // bin/gatehouse.js runs the compiled dist/ when it is fresh, else the sources through tsx
+    // (whose esbuild service is a child process): say which each server ran.
+    const serverCode = new Set<string>();
+    const session = async <T>(
+      work: (client: Client, probe: CpuProbe, api: Client) => Promise<T>,
+    ): Promise<T> =>
+      withServer(
+        () => startGatehouse(storage),
+        async (server) => {
+          serverCode.add(
+            server.children.includes('esbuild')
+              ? 'TypeScript sources through tsx'
+              : 'compiled JavaScript (no tsx child)',
+          );
+          const client = new Client(server.origin, connection.token, options.concurrency);
+          const api = new Client(server.origin, apiKey, 1);
+          try {
+            return await work(client, new CpuProbe(server.pid, dbBackends), api);
+          } finally {
+            await client.close();
+            await api.close();
+          }
+        },
       );
-      log(
-        `${storage.name}: ${lookup.reqPerSec.toFixed(0)} lookups/s (${(ceilingShare * 100).toFixed(0)}% of the ceiling); paging through ${tier} users`,
-      );
-      // Past the group tier (10^6 users) the walk is cut at a third of the time: it is informative only.
-      const walkSeconds = tier > plan.groupTier ? plan.walkMaxSeconds / 3 : plan.walkMaxSeconds;
-      const pages = await paging(client, probe, {
-        maxSeconds: walkSeconds,
-        repeats: plan.pageRepeats,
+
+    log(`${storage.name}: provisioning ${plan.provisionUsers} users`);
+    const provisioned = await session(async (client, probe) => {
+      const warm = {
+        concurrency: options.concurrency,
+        family: 'warm',
+        maxSeconds: plan.provisionMaxSeconds,
+      };
+      // The warm-up is the first users a fresh server creates: reported on its own line (cold),
+      // since V8 compiles the create path during it and it runs at half the speed of what follows.
+      const cold = await provisioning(client, probe, { ...warm, users: plan.provisionWarmupUsers });
+      const measured = await provisioning(client, probe, {
+        ...warm,
+        family: 'prov',
+        users: plan.provisionUsers,
       });
-      let groups: GroupResult[] | undefined;
-      let consoleResult: ConsoleResult | undefined;
-      if (tier === plan.groupTier) {
-        await warmGroupPaths(client, seededIds, Math.min(20, plan.patches));
-        groups = [];
-        for (const members of plan.groupSizes) {
-          log(`${storage.name}: group of ${members} members`);
-          groups.push(
-            await bigGroup(client, probe, {
-              members,
-              userIds: seededIds,
-              patches: plan.patches,
-              gets: plan.groupGets,
-              maxSeconds: plan.groupMaxSeconds,
+      return { measured, cold, users: await userCount(client) };
+    });
+    let users = provisioned.users;
+    log(`${storage.name}: provisioning ${provisioned.measured.opsPerSec.toFixed(0)} users/s`);
+    const result: StorageResult = {
+      storage: storage.name,
+      ceiling: ceilingResult,
+      provisioning: { ...provisioned.measured, users: plan.provisionUsers },
+      provisioningCold: { ...provisioned.cold, users: plan.provisionWarmupUsers },
+      tiers: [],
+      plan,
+      serverCode: [...serverCode],
+    };
+    record(result);
+
+    const seededIds: string[] = [];
+    for (const tier of plan.tiers) {
+      const count = tier - users;
+      if (count < 0) throw new Error(`tier ${tier} is below the ${users} users already there`);
+      log(`${storage.name}: seeding ${count} users (${options.seed}) to reach ${tier}`);
+      const seeded = await seedUsers({
+        storage,
+        connection,
+        method: options.seed,
+        from: seededIds.length,
+        to: seededIds.length + count,
+      });
+      for (const id of seeded.ids) seededIds.push(id);
+      let vacuumAnalyzeSeconds: number | undefined;
+      if (vacuum) {
+        const t0 = performance.now();
+        await vacuum();
+        vacuumAnalyzeSeconds = (performance.now() - t0) / 1000;
+      }
+      log(`${storage.name}: seeded ${count} users in ${seeded.seconds.toFixed(1)} s`);
+      const tierResult = await session(async (client, probe, api) => {
+        users = await userCount(client);
+        if (users !== tier) throw new Error(`expected ${tier} users, the server counts ${users}`);
+        log(`${storage.name}: lookups at ${tier} users`);
+        const lookupSegments: LoadResult[] = [];
+        const ceilingBeside: LoadResult[] = [];
+        for (let segment = 0; segment < plan.lookupSegments; segment++) {
+          ceilingBeside.push(await ceilingRunner.segment());
+          lookupSegments.push(
+            await lookups(client, probe, {
+              concurrency: options.concurrency,
+              seeded: seededIds.length,
+              warmup: segment === 0 ? plan.lookupWarmup : undefined,
+              bounds: plan.lookup,
+              seed: tier + segment,
             }),
           );
         }
-        const biggest = groups.at(-1);
-        log(`${storage.name}: the console's Users page at ${tier} users`);
-        consoleResult = await consolePages(api, probe, {
-          users: tier,
-          repeats: plan.consoleRepeats,
-          seed: tier,
-          ...(biggest ? { groupId: biggest.groupId, groupMembers: biggest.members } : {}),
+        const middle = median(lookupSegments.map((r) => r.serverCpuMsPerReq));
+        const lookup = lookupSegments.find((r) => r.serverCpuMsPerReq === middle)!;
+        const ceilingShare = median(
+          lookupSegments.map((r, i) => r.reqPerSec / ceilingBeside[i]!.reqPerSec),
+        );
+        log(
+          `${storage.name}: ${lookup.reqPerSec.toFixed(0)} lookups/s (${(ceilingShare * 100).toFixed(0)}% of the ceiling); paging through ${tier} users`,
+        );
+        // Past the group tier (10^6 users) the walk is cut at a third of the time: it is informative only.
+        const walkSeconds = tier > plan.groupTier ? plan.walkMaxSeconds / 3 : plan.walkMaxSeconds;
+        const pages = await paging(client, probe, {
+          maxSeconds: walkSeconds,
+          repeats: plan.pageRepeats,
         });
-      }
-      return {
-        users: tier,
-        seed: {
-          method: seeded.method,
-          users: seeded.users,
-          seconds: seeded.seconds,
-          ...(vacuumAnalyzeSeconds !== undefined ? { vacuumAnalyzeSeconds } : {}),
-        },
-        lookup,
-        lookupSegments,
-        ceilingBeside,
-        ceilingShare,
-        paging: pages,
-        ...(groups ? { groups } : {}),
-        ...(consoleResult ? { console: consoleResult } : {}),
-      } satisfies TierResult;
-    });
-    result.tiers.push(tierResult);
-    for (const code of serverCode)
-      if (!result.serverCode.includes(code)) result.serverCode.push(code);
+        let groups: GroupResult[] | undefined;
+        let consoleResult: ConsoleResult | undefined;
+        if (tier === plan.groupTier) {
+          await warmGroupPaths(client, seededIds, Math.min(20, plan.patches));
+          groups = [];
+          for (const members of plan.groupSizes) {
+            log(`${storage.name}: group of ${members} members`);
+            groups.push(
+              await bigGroup(client, probe, {
+                members,
+                userIds: seededIds,
+                patches: plan.patches,
+                gets: plan.groupGets,
+                maxSeconds: plan.groupMaxSeconds,
+              }),
+            );
+          }
+          const biggest = groups.at(-1);
+          log(`${storage.name}: the console's Users page at ${tier} users`);
+          consoleResult = await consolePages(api, probe, {
+            users: tier,
+            repeats: plan.consoleRepeats,
+            seed: tier,
+            ...(biggest ? { groupId: biggest.groupId, groupMembers: biggest.members } : {}),
+          });
+        }
+        return {
+          users: tier,
+          seed: {
+            method: seeded.method,
+            users: seeded.users,
+            seconds: seeded.seconds,
+            ...(vacuumAnalyzeSeconds !== undefined ? { vacuumAnalyzeSeconds } : {}),
+          },
+          lookup,
+          lookupSegments,
+          ceilingBeside,
+          ceilingShare,
+          paging: pages,
+          ...(groups ? { groups } : {}),
+          ...(consoleResult ? { console: consoleResult } : {}),
+        } satisfies TierResult;
+      });
+      result.tiers.push(tierResult);
+      for (const code of serverCode)
+        if (!result.serverCode.includes(code)) result.serverCode.push(code);
+    }
+  } finally {
+    await ceilingRunner.stop();
   }
 }
 
