@@ -2,7 +2,6 @@
  * Opens the database: SQLite (better-sqlite3, WAL) by default, PostgreSQL (pg) when a
  * `postgres://` URL is given. Both are driven through one Kysely query layer.
  */
-import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import SqliteDatabase from 'better-sqlite3';
@@ -11,6 +10,7 @@ import { Kysely, Migrator, PostgresDialect, SqliteDialect } from 'kysely';
 import type { KyselyConfig, Migration, MigrationProvider } from 'kysely';
 import pg from 'pg';
 import type { Database } from './tables.ts';
+import { sha256Hex } from '../lib/digest.ts';
 import * as initial from './migrations/0001-initial.ts';
 import * as provisioning from './migrations/0002-provisioning.ts';
 import * as consoleTables from './migrations/0003-console.ts';
@@ -130,7 +130,7 @@ function postgresReader(
       if (!statement) {
         let n = 0;
         statement = {
-          name: `gatehouse_${createHash('sha256').update(sqlText).digest('hex').slice(0, 16)}`,
+          name: `gatehouse_${sha256Hex(sqlText).slice(0, 16)}`,
           text: sqlText.replace(/\?/g, () => `$${++n}`),
         };
         if (statements.size >= 500) statements.clear();
