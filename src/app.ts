@@ -86,7 +86,7 @@ export async function buildApp({
 
   app.get('/healthz', async () => ({ status: 'ok', database: database.dialect }));
 
-  const provisioningLog = new ProvisioningLog(database.db, database.dialect, (error, dropped) =>
+  const provisioningLog = new ProvisioningLog(database.db, (error, dropped) =>
     app.log.error({ err: error, dropped }, 'could not write the provisioning log; will retry'),
   );
   app.decorate('provisioningLog', provisioningLog);

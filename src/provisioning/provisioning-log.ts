@@ -11,7 +11,7 @@
 import { sql } from 'kysely';
 import type { Kysely } from 'kysely';
 import { sqliteDirectOf } from '../db/database.ts';
-import type { Db, Dialect } from '../db/database.ts';
+import type { Db } from '../db/database.ts';
 import { sqliteWriterOf } from '../db/sqlite-writer.ts';
 import type { ProvisioningLogRow } from '../db/tables.ts';
 import { chunks } from '../directory/context.ts';
@@ -134,7 +134,6 @@ export class ProvisioningLog {
 
   constructor(
     private readonly db: Db,
-    private readonly dialect: Dialect,
     private readonly onError: (error: unknown, dropped: number) => void = () => {},
   ) {}
 
@@ -186,19 +185,14 @@ export class ProvisioningLog {
       });
       return;
     }
+    // PostgreSQL: inserts of 50 rows, in one transaction when there are more.
     const insert = async (db: Db) => {
-      // 17 columns a row: 50 rows stay under SQLite's 999 bound parameters.
       for (const part of chunks(rows, 50)) {
         await db.insertInto('provisioning_log').values(part).execute();
       }
     };
-    if (this.dialect === 'sqlite') {
-      await sqliteWriterOf(this.db as unknown as Kysely<never>).run(insert);
-    } else if (rows.length <= 50) {
-      await insert(this.db);
-    } else {
-      await this.db.transaction().execute(insert);
-    }
+    if (rows.length <= 50) await insert(this.db);
+    else await this.db.transaction().execute(insert);
   }
 
   async close(): Promise<void> {
