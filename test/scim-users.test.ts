@@ -91,6 +91,27 @@ for (const dialect of DIALECTS) {
         expect(error.detail).toContain(first.id);
       });
 
+      it('stores a user with 10,000 emails, past the bound values one insert may hold', async () => {
+        const emails = Array.from({ length: 10_000 }, (_, i) => ({
+          value: `many.${i}@example.com`,
+          type: 'other',
+        }));
+        const user = await create('many.emails@example.com', { emails });
+        expect(user.emails).toHaveLength(10_000);
+        const found = await list(
+          `filter=${encodeURIComponent('emails eq "many.9999@example.com"')}`,
+        );
+        expect(found.Resources.map((r) => r.id)).toEqual([user.id]);
+        const replaced = await t.scim(
+          'PATCH',
+          `Users/${user.id}`,
+          patch({ op: 'replace', path: 'emails', value: emails.slice(1) }),
+        );
+        expect(replaced.statusCode, replaced.body).toBe(200);
+        const gone = await list(`filter=${encodeURIComponent('emails eq "many.0@example.com"')}`);
+        expect(gone.totalResults).toBe(0);
+      });
+
       it('keeps the enterprise extension and returns its schema', async () => {
         const user = await create('ext.user@example.com', {
           schemas: [USER_SCHEMA, ENTERPRISE],

@@ -3,6 +3,7 @@
  * so a consumer following `seq` never sees a change that was rolled back nor misses one that
  * was committed.
  */
+import { insertRows } from '../db/database.ts';
 import type { Db } from '../db/database.ts';
 import type { EventRow } from '../db/tables.ts';
 
@@ -51,23 +52,19 @@ export async function appendEvents(
   events: readonly ChangeEvent[],
   now: string,
 ): Promise<void> {
-  // Chunked: SQLite allows at most 32,766 bound parameters per statement.
-  for (let i = 0; i < events.length; i += 1000) {
-    await db
-      .insertInto('events')
-      .values(
-        events.slice(i, i + 1000).map((e) => ({
-          type: e.type,
-          resource_type: e.resourceType,
-          resource_id: e.resourceId,
-          actor: e.actor,
-          occurred_at: now,
-          summary: JSON.stringify(e.summary),
-          related_id: e.relatedId ?? null,
-        })),
-      )
-      .execute();
-  }
+  await insertRows(
+    db,
+    'events',
+    events.map((e) => ({
+      type: e.type,
+      resource_type: e.resourceType,
+      resource_id: e.resourceId,
+      actor: e.actor,
+      occurred_at: now,
+      summary: JSON.stringify(e.summary),
+      related_id: e.relatedId ?? null,
+    })),
+  );
 }
 
 export interface EventQuery {

@@ -7,9 +7,10 @@ import path from 'node:path';
 import SqliteDatabase from 'better-sqlite3';
 import type { Statement } from 'better-sqlite3';
 import { Kysely, Migrator, PostgresDialect, SqliteDialect } from 'kysely';
-import type { KyselyConfig, Migration, MigrationProvider } from 'kysely';
+import type { Insertable, KyselyConfig, Migration, MigrationProvider } from 'kysely';
 import pg from 'pg';
 import type { Database } from './tables.ts';
+import { chunks } from '../lib/chunks.ts';
 import { sha256Hex } from '../lib/digest.ts';
 import * as initial from './migrations/0001-initial.ts';
 import * as provisioning from './migrations/0002-provisioning.ts';
@@ -81,9 +82,10 @@ function withStatementCache(database: SqliteDatabase.Database, size = 500) {
 
 /**
  * SQLite's connection under Kysely, for the few hot statements that skip the query builder
- * (a lookup by userName, the provisioning log's inserts). better-sqlite3 runs a statement
- * synchronously; Kysely adds a query compilation and a few promise hops through its connection
- * lock to each, which cost more than the statement itself (14 µs for a lookup by userName).
+ * (a lookup by userName, the provisioning log's inserts, a create's inserts). better-sqlite3
+ * runs a statement synchronously; Kysely adds a query compilation and a few promise hops
+ * through its connection lock to each, which cost more than the statement itself (14 µs for a
+ * lookup by userName).
  */
 export interface SqliteDirect {
   /**
@@ -114,6 +116,90 @@ export interface DirectReader {
 }
 
 const readers = new WeakMap<object, DirectReader>();
+
+/** The Kysely instances of the SQLite writer's transactions, each with its direct connection. */
+const inTransaction = new WeakMap<object, SqliteDirect>();
+
+/**
+ * Marks `trx`, the Kysely instance of a transaction the SQLite writer holds on `db`'s
+ * connection, so that writes given `trx` may run straight on the connection (insertRows).
+ */
+export function bindSqliteTransaction(trx: object, db: object): void {
+  const found = direct.get(db);
+  if (found) inTransaction.set(trx, found);
+}
+
+/** The direct connection under a transaction bound by bindSqliteTransaction, if `trx` is one. */
+export function sqliteTransactionOf(trx: object): SqliteDirect | undefined {
+  return inTransaction.get(trx);
+}
+
+const insertTexts = new Map<string, string>();
+
+/**
+ * The most values bound to one insert. SQLite refuses a statement with more than 32,766
+ * (SQLITE_MAX_VARIABLE_NUMBER), PostgreSQL more than 65,535; a user may hold thousands of
+ * emails, a group write add thousands of members.
+ */
+const MAX_BOUND = 30_000;
+
+/**
+ * Inserts rows into `table`, in as many statements as the bound values need (MAX_BOUND). In
+ * a transaction of the SQLite writer, rows that all have the same columns go straight to the
+ * connection, each statement prepared once per shape: Kysely's compilation of an insert
+ * (parsing every value into its tree, then printing it back to SQL) and its promise hops cost
+ * more than the insert itself on the create path. Elsewhere through Kysely, which writes the
+ * same SQL.
+ */
+export async function insertRows<T extends keyof Database & string>(
+  db: Db,
+  table: T,
+  rows: readonly Insertable<Database[T]>[],
+): Promise<void> {
+  if (rows.length === 0) return;
+  const records = rows as readonly Record<string, unknown>[];
+  const connection = inTransaction.get(db);
+  const columns = connection && sameColumns(records);
+  if (!connection || !columns) {
+    const width = new Set(records.flatMap((row) => Object.keys(row))).size;
+    for (const part of chunks(records, Math.max(1, Math.floor(MAX_BOUND / width)))) {
+      await db
+        .insertInto(table)
+        .values(part as never)
+        .execute();
+    }
+    return;
+  }
+  for (const part of chunks(records, Math.max(1, Math.floor(MAX_BOUND / columns.length)))) {
+    const shape = `${table}|${part.length}|${columns.join('|')}`;
+    let text = insertTexts.get(shape);
+    if (text === undefined) {
+      const row = `(${columns.map(() => '?').join(', ')})`;
+      text = `insert into "${table}" (${columns.map((c) => `"${c}"`).join(', ')}) values ${Array(part.length).fill(row).join(', ')}`;
+      if (insertTexts.size >= 200) insertTexts.clear();
+      insertTexts.set(shape, text);
+    }
+    const parameters: unknown[] = [];
+    for (const row of part) {
+      for (const column of columns) parameters.push(row[column]);
+    }
+    connection.write(text, parameters);
+  }
+}
+
+/** The columns of the first row, if every row has them and no other, none undefined. */
+function sameColumns(rows: readonly Record<string, unknown>[]): string[] | undefined {
+  const columns = Object.keys(rows[0]!);
+  for (const row of rows) {
+    let count = 0;
+    for (const key in row) {
+      if (row[key] === undefined || !Object.hasOwn(rows[0]!, key)) return undefined;
+      count++;
+    }
+    if (count !== columns.length) return undefined;
+  }
+  return columns;
+}
 
 export function directReaderOf(db: object): DirectReader | undefined {
   return readers.get(db) ?? direct.get(db);

@@ -4,7 +4,7 @@ import type { RawBuilder, SqlBool } from 'kysely';
 import type { Db, Dialect } from '../db/database.ts';
 import type { GroupRow, MemberType, Origin } from '../db/tables.ts';
 import { groupResourceType } from '../scim/schema.ts';
-import { chunks } from './context.ts';
+import { chunks } from '../lib/chunks.ts';
 import { DirectoryError } from './errors.ts';
 import type { ListQuery, ListShortcuts, Page } from './listing.ts';
 import { listRows } from './listing.ts';

@@ -1,9 +1,10 @@
 /** SQL for users: the only place that knows their tables. */
 import { sql } from 'kysely';
+import { directReaderOf, insertRows } from '../db/database.ts';
 import type { Db, Dialect } from '../db/database.ts';
 import type { Origin, UserRow } from '../db/tables.ts';
 import { userResourceType } from '../scim/schema.ts';
-import { chunks } from './context.ts';
+import { chunks } from '../lib/chunks.ts';
 import type { ListQuery, ListShortcuts, Page } from './listing.ts';
 import { listRows } from './listing.ts';
 
@@ -160,16 +161,22 @@ export async function findDeprovisionedByExternalId(
   // Only the externalId in the WHERE clause: with the connection's id there too, SQLite (which
   // keeps no statistics) walked the connection's index, every user of it, on every create
   // (400 µs at 10^4 users); by externalId it is one index probe and a row or two to test here.
-  const rows = await db
-    .selectFrom('users')
-    .select(['id', 'connection_id', 'deprovisioned_at'])
-    .where('external_id', '=', externalId)
-    .execute();
+  type Found = { id: string; connection_id: string | null; deprovisioned_at: string | null };
+  const rows =
+    (await directReaderOf(db)?.read<Found>(
+      'select "id", "connection_id", "deprovisioned_at" from "users" where "external_id" = ?',
+      [externalId],
+    )) ??
+    (await db
+      .selectFrom('users')
+      .select(['id', 'connection_id', 'deprovisioned_at'])
+      .where('external_id', '=', externalId)
+      .execute());
   return rows.find((r) => r.connection_id === connectionId && r.deprovisioned_at !== null)?.id;
 }
 
 export async function insertUser(db: Db, row: UserRow): Promise<void> {
-  await db.insertInto('users').values(row).execute();
+  await insertRows(db, 'users', [row]);
 }
 
 export async function updateUserRow(db: Db, id: string, values: Partial<UserRow>): Promise<void> {
@@ -193,7 +200,7 @@ export async function writeEmails(
       type: typeof e.type === 'string' ? e.type : null,
       is_primary: e.primary === true ? 1 : 0,
     }));
-  if (rows.length > 0) await db.insertInto('user_emails').values(rows).execute();
+  await insertRows(db, 'user_emails', rows);
 }
 
 export async function deleteUserRow(db: Db, id: string): Promise<void> {

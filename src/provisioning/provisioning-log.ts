@@ -14,7 +14,7 @@ import { sqliteDirectOf } from '../db/database.ts';
 import type { Db } from '../db/database.ts';
 import { sqliteWriterOf } from '../db/sqlite-writer.ts';
 import type { ProvisioningLogRow } from '../db/tables.ts';
-import { chunks } from '../directory/context.ts';
+import { chunks } from '../lib/chunks.ts';
 import { uuidv7 } from '../lib/ids.ts';
 
 export interface LogEntry {
