@@ -11,6 +11,7 @@ import {
   getProvisioningLogEntry,
   listProvisioningLog,
 } from '../src/provisioning/provisioning-log.ts';
+import { TOO_DEEP } from '../src/provisioning/provisioning-log.ts';
 import type { LoggedRequest } from '../src/provisioning/provisioning-log.ts';
 import { DIALECTS } from './support/databases.ts';
 import { json, oktaUser, patch, SCIM, startTestApp } from './support/app.ts';
@@ -78,6 +79,24 @@ for (const dialect of DIALECTS) {
       expect(JSON.stringify(rows)).not.toContain(SECRET);
       // The bearer token is never recorded either.
       expect(JSON.stringify(rows)).not.toContain(t.token);
+    });
+
+    it('records a request whose body nests deeper than the stack, cutting the deep part', async () => {
+      const since = new Date().toISOString();
+      const created = await t.scim('POST', 'Users', oktaUser(userName()));
+      const id = json(created).id as string;
+      // Applied (the unknown member is ignored), so it must be logged like any other write.
+      const deep = `{"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],"Operations":[{"op":"replace","path":"title","value":"Deep"}],"x":${'['.repeat(50_000)}${']'.repeat(50_000)}}`;
+      const response = await t.scim('PATCH', `Users/${id}`, deep);
+      expect(response.statusCode, response.body).toBe(200);
+      expect(json(response).title).toBe('Deep');
+      const entries = await entriesSince(since);
+      expect(entries.map((e) => [e.method, e.status])).toEqual([
+        ['POST', 201],
+        ['PATCH', 200],
+      ]);
+      expect(entries[1]!.resourceIds).toEqual([id]);
+      expect(JSON.stringify(entries[1]!.requestBody)).toContain(TOO_DEEP);
     });
 
     it('records failures with their status, scimType and detail, the query string, and requests without a token', async () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { MAX_BODY_CHARS, REDACTED, redact, storedBody } from './provisioning-log.ts';
+import { MAX_BODY_CHARS, REDACTED, TOO_DEEP, redact, storedBody } from './provisioning-log.ts';
 
 describe('redact', () => {
   it('replaces secrets wherever their key appears, and leaves the input alone', () => {
@@ -40,6 +40,21 @@ describe('redact', () => {
         { op: 'replace', value: { password: REDACTED, active: false } },
       ],
     });
+  });
+
+  it('cuts what is nested deeper than 32 levels, however deep it goes', () => {
+    const nest = (depth: number): unknown => {
+      let value: unknown = 'bottom';
+      for (let i = 0; i < depth; i++) value = i % 2 ? [value] : { x: value };
+      return value;
+    };
+    // 32 levels keep their bottom; 33 lose it; 100,000 (past the stack) are cut alike.
+    expect(JSON.stringify(redact(nest(32)))).toContain('"bottom"');
+    expect(JSON.stringify(redact(nest(33)))).toContain(JSON.stringify(TOO_DEEP));
+    expect(JSON.stringify(redact(nest(33)))).not.toContain('bottom');
+    const deep = storedBody({ password: 'p', x: nest(100_000) })!;
+    expect(deep).toContain(JSON.stringify(TOO_DEEP));
+    expect(JSON.parse(deep)).toMatchObject({ password: REDACTED });
   });
 
   it('keeps scalars and null as they are', () => {

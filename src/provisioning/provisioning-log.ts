@@ -52,14 +52,21 @@ export const REDACTED = '[redacted]';
 /** Keys whose values are secrets wherever they appear. */
 const SECRET_KEY = /pass(word)?|secret|token|authorization|credential|api[-_]?key/i;
 
+/** How deep a stored body goes: SCIM's own nest a few levels; what lies below is cut. */
+const MAX_BODY_DEPTH = 32;
+export const TOO_DEEP = '[nested too deep]';
+
 /**
  * The body with secrets replaced: any key that names one (`password`, `token`...), and the
  * `value` of a PATCH operation whose `path` does (`{"op":"replace","path":"password",...}`).
- * Returns a copy; the input is not touched.
+ * Values nested deeper than MAX_BODY_DEPTH are replaced by a note: a hostile body nested
+ * thousands deep must not overflow the stack here and so go unlogged. Returns a copy; the
+ * input is not touched.
  */
-export function redact(value: unknown): unknown {
-  if (Array.isArray(value)) return value.map(redact);
+export function redact(value: unknown, depth = 0): unknown {
   if (typeof value !== 'object' || value === null) return value;
+  if (depth >= MAX_BODY_DEPTH) return TOO_DEEP;
+  if (Array.isArray(value)) return value.map((item) => redact(item, depth + 1));
   const object = value as Record<string, unknown>;
   const pathIsSecret = typeof object.path === 'string' && SECRET_KEY.test(object.path);
   const out: Record<string, unknown> = {};
@@ -67,7 +74,7 @@ export function redact(value: unknown): unknown {
     out[key] =
       SECRET_KEY.test(key) || (pathIsSecret && key.toLowerCase() === 'value')
         ? REDACTED
-        : redact(inner);
+        : redact(inner, depth + 1);
   }
   return out;
 }
