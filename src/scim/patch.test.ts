@@ -406,11 +406,34 @@ describe('applyPatch: add', () => {
   });
 
   it('rejects a non-object path-less value', () => {
-    for (const value of [undefined, 'text', 3, ['a'], null]) {
+    for (const value of ['text', 3, ['a'], null]) {
       expect(scimErrorOf(() => patchUser(baseUser(), [{ op: 'add', value }])).scimType).toBe(
         'invalidValue',
       );
     }
+  });
+
+  it('rejects an add or a replace without a value (RFC 7644 §3.5.2.1, §3.5.2.3)', () => {
+    for (const op of ['add', 'replace'] as const) {
+      for (const path of [undefined, 'title', 'emails', 'emails[type eq "work"].value']) {
+        const error = scimErrorOf(() =>
+          parsePatchRequest({
+            schemas: [SCHEMA.patchOp],
+            Operations: [{ op, ...(path ? { path } : {}) }],
+          }),
+        );
+        expect(error.scimType).toBe('invalidSyntax');
+        expect(error.message).toBe(`Operation 0: "${op}" needs a "value"`);
+      }
+    }
+    // A remove needs none; an explicit null clears the target.
+    const cleared = patchUser({ ...baseUser(), title: 'Boss', nickName: 'Babs' }, [
+      { op: 'remove', path: 'nickName' },
+      { op: 'replace', path: 'title', value: null },
+    ]);
+    expect(cleared.data.nickName).toBeUndefined();
+    expect(cleared.data.title).toBeUndefined();
+    expect(cleared.changed).toBe(true);
   });
 });
 

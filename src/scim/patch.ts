@@ -115,6 +115,12 @@ function parseOperation(raw: unknown, index: number): PatchOperation {
     throw invalidPath(`Operation ${index}: "path" is empty; leave it out to target the resource`);
   }
   const value = member(raw, 'value');
+  // RFC 7644 §3.5.2.1 and §3.5.2.3: an add or a replace "MUST contain a "value" member". Without
+  // one it would clear the target, which the client did not ask for. (An explicit null does
+  // clear it: RFC 7643 §2.5 makes null the same as unassigned.)
+  if (value === undefined && op !== 'remove') {
+    throw invalidSyntax(`Operation ${index}: "${op}" needs a "value"`);
+  }
   return {
     op,
     ...(typeof path === 'string' ? { path } : {}),
