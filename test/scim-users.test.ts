@@ -308,6 +308,74 @@ for (const dialect of DIALECTS) {
         );
       });
 
+      it('sorts by a multi-valued attribute by its primary value, or else the first, with no value last ascending and first descending', async () => {
+        const sorter = await startTestApp(dialect);
+        try {
+          const made = new Map<string, string>();
+          const users: [string, Record<string, unknown>][] = [
+            [
+              's.a',
+              {
+                emails: [
+                  { value: 'zed@x.test', type: 'home' },
+                  { value: 'Bob@x.test', primary: true },
+                ],
+                phoneNumbers: [{ value: '+3' }],
+                addresses: [{ locality: 'Oslo' }],
+                title: 'beta',
+              },
+            ],
+            [
+              's.b',
+              {
+                emails: [{ value: 'Carl@x.test' }, { value: 'aaron@x.test' }],
+                phoneNumbers: [{ value: '+2' }, { value: '+9', primary: true }],
+              },
+            ],
+            [
+              's.c',
+              {
+                emails: [{ value: 'abe@x.test' }],
+                addresses: [
+                  { locality: 'bergen', primary: false },
+                  { locality: 'Arendal', primary: true },
+                ],
+                title: 'Alpha',
+              },
+            ],
+          ];
+          for (const [name, extra] of users) {
+            const response = await sorter.scim(
+              'POST',
+              'Users',
+              oktaUser(`${name}@sort.test`, extra),
+            );
+            expect(response.statusCode, response.body).toBe(201);
+            made.set(json(response).id as string, name);
+          }
+          const order = async (sortBy: string, sortOrder = 'ascending') => {
+            const response = await sorter.scim(
+              'GET',
+              `Users?sortBy=${encodeURIComponent(sortBy)}&sortOrder=${sortOrder}`,
+            );
+            expect(response.statusCode, response.body).toBe(200);
+            return (response.json() as ListResponse).Resources.map((r) => made.get(r.id));
+          };
+          for (const sortBy of ['emails', 'emails.value', 'EMAILS.VALUE']) {
+            expect(await order(sortBy), sortBy).toEqual(['s.c', 's.a', 's.b']);
+            expect(await order(sortBy, 'descending'), sortBy).toEqual(['s.b', 's.a', 's.c']);
+          }
+          expect(await order('phoneNumbers')).toEqual(['s.a', 's.b', 's.c']);
+          expect(await order('phoneNumbers.value', 'descending')).toEqual(['s.c', 's.b', 's.a']);
+          expect(await order('addresses.locality')).toEqual(['s.c', 's.a', 's.b']);
+          expect(await order('addresses.locality', 'descending')).toEqual(['s.b', 's.a', 's.c']);
+          expect(await order('title')).toEqual(['s.c', 's.a', 's.b']);
+          expect(await order('title', 'descending')).toEqual(['s.b', 's.a', 's.c']);
+        } finally {
+          await sorter.close();
+        }
+      });
+
       it('walks the default order page by page without repeats, even when rows go meanwhile', async () => {
         const walker = await startTestApp(dialect);
         try {
@@ -467,7 +535,8 @@ for (const dialect of DIALECTS) {
           'startIndex=abc',
           'count=1.5',
           'sortOrder=sideways',
-          'sortBy=emails',
+          'sortBy=groups',
+          'sortBy=name',
         ]) {
           const response = await t.scim('GET', `Users?${query}`);
           expect(response.statusCode, query).toBe(400);

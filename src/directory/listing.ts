@@ -9,7 +9,7 @@ import { compileFilter } from './filter-sql.ts';
 import { invalidValue } from '../scim/errors.ts';
 import type { Filter } from '../scim/filter-ast.ts';
 import { leafOf, resolveAttribute } from '../scim/schema.ts';
-import type { ResourceTypeDefinition } from '../scim/schema.ts';
+import type { AttributeDefinition, ResourceTypeDefinition } from '../scim/schema.ts';
 
 export interface ListQuery {
   readonly filter?: Filter;
@@ -49,7 +49,10 @@ export interface Page<T> {
 
 /**
  * The SQL expression a `sortBy` attribute orders by (RFC 7644 §3.4.2.3): its column where it
- * has one, its JSON value otherwise; strings that are not caseExact order without case.
+ * has one, its JSON value otherwise; strings that are not caseExact order without case. A
+ * multi-valued attribute orders by its primary value, or else its first ("emails" and
+ * "emails.value" by the column that holds exactly that); a sub-attribute of one
+ * ("addresses.locality"), by that of the primary element, or else the first.
  */
 export function sortExpression(
   resourceType: ResourceTypeDefinition,
@@ -61,7 +64,6 @@ export function sortExpression(
   if (!resolved)
     throw invalidValue(`Cannot sort by "${sortBy}": no such attribute of ${resourceType.name}.`);
   const { attribute, subAttribute } = resolved;
-  const leaf = leafOf(resolved);
   if (!resolved.extension) {
     const name = attribute.name;
     if (name === 'id') return sql.ref(`${table}.id`);
@@ -72,25 +74,45 @@ export function sortExpression(
     if (name === 'meta' && subAttribute?.name === 'created') return sql.ref(`${table}.created_at`);
     if (name === 'meta' && subAttribute?.name === 'lastModified')
       return sql.ref(`${table}.updated_at`);
+    if (name === 'emails' && table === 'users' && (subAttribute?.name ?? 'value') === 'value')
+      return sql.ref('users.email_lc');
   }
+  // A multi-valued attribute without a sub-attribute orders by its elements' `value`.
+  const leaf = attribute.multiValued && !subAttribute ? findValueOf(attribute) : leafOf(resolved);
   if (
-    attribute.multiValued ||
+    !leaf ||
     leaf.type === 'complex' ||
     leaf.returned === 'never' ||
-    attribute.name === 'meta'
+    attribute.name === 'meta' ||
+    // Kept in the membership table, not in the resource's data.
+    attribute.mutability === 'readOnly' ||
+    (attribute.name === 'members' && table === 'groups')
   ) {
-    throw invalidValue(`Cannot sort by "${sortBy}": sorting needs a single-valued attribute.`);
+    throw invalidValue(
+      `Cannot sort by "${sortBy}": it is not a simple value, nor a multi-valued attribute with one.`,
+    );
   }
-  const path = [
-    ...(resolved.extension ? [resolved.schema] : []),
-    attribute.name,
-    ...(subAttribute ? [subAttribute.name] : []),
-  ];
-  const expr =
-    dialect === 'postgres'
-      ? sql`(${sql.ref(`${table}.data`)} #>> ${sql.lit(`{${path.map((p) => `"${p}"`).join(',')}}`)})`
-      : sql`json_extract(${sql.ref(`${table}.data`)}, ${sql.lit('$' + path.map((p) => `."${p}"`).join(''))})`;
+  const data = sql.ref(`${table}.data`);
+  const owner = [...(resolved.extension ? [resolved.schema] : []), attribute.name];
+  let expr: RawBuilder<unknown>;
+  if (!attribute.multiValued) {
+    const path = [...owner, ...(subAttribute ? [subAttribute.name] : [])];
+    expr =
+      dialect === 'postgres'
+        ? sql`(${data} #>> ${sql.lit(`{${path.map((p) => `"${p}"`).join(',')}}`)})`
+        : sql`json_extract(${data}, ${sql.lit('$' + path.map((p) => `."${p}"`).join(''))})`;
+  } else if (dialect === 'postgres') {
+    const list = sql`(${data} #> ${sql.lit(`{${owner.map((p) => `"${p}"`).join(',')}}`)})`;
+    expr = sql`(SELECT e.v ->> ${sql.lit(leaf.name)} FROM jsonb_array_elements(CASE WHEN jsonb_typeof(${list}) = 'array' THEN ${list} ELSE '[]'::jsonb END) WITH ORDINALITY AS e(v, n) ORDER BY (e.v -> 'primary') = 'true'::jsonb DESC NULLS LAST, e.n LIMIT 1)`;
+  } else {
+    const list = sql.lit('$' + owner.map((p) => `."${p}"`).join(''));
+    expr = sql`(SELECT json_extract(e.value, ${sql.lit(`$."${leaf.name}"`)}) FROM json_each(${data}, ${list}) AS e WHERE e.type = 'object' ORDER BY json_extract(e.value, '$.primary') IS 1 DESC, e.key LIMIT 1)`;
+  }
   return leaf.caseExact || leaf.type !== 'string' ? expr : sql`lower(${expr})`;
+}
+
+function findValueOf(attribute: AttributeDefinition): AttributeDefinition | undefined {
+  return attribute.subAttributes?.find((a) => a.name === 'value');
 }
 
 /**
@@ -411,8 +433,10 @@ export async function listRows<Row>(
   const desc = query.sortOrder === 'descending';
   if (query.sortBy) {
     const key = sortExpression(resourceType, dialect, query.sortBy);
-    // Resources without a value sort last, whatever the order (RFC 7644 §3.4.2.3).
-    page = page.orderBy(sql`(${key} IS NULL)`).orderBy(key, desc ? 'desc' : 'asc');
+    // RFC 7644 §3.4.2.3: resources without a value are "ordered last if ascending and first
+    // if descending".
+    const direction = desc ? 'desc' : 'asc';
+    page = page.orderBy(sql`(${key} IS NULL)`, direction).orderBy(key, direction);
   }
   page = page.orderBy('id', desc && query.sortBy ? 'desc' : 'asc');
   const after = query.after || shortcuts.afterId;
