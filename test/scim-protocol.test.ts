@@ -1,7 +1,8 @@
 /** The protocol's edges: auth, content types, bodies, limits, discovery, error format. */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DIALECTS } from './support/databases.ts';
-import { json, oktaUser, PUBLIC_URL, SCIM, startTestApp } from './support/app.ts';
+import { gzipSync } from 'node:zlib';
+import { GROUP_SCHEMA, json, oktaUser, PUBLIC_URL, SCIM, startTestApp } from './support/app.ts';
 import type { TestApp } from './support/app.ts';
 
 const ERROR = 'urn:ietf:params:scim:api:messages:2.0:Error';
@@ -123,6 +124,64 @@ for (const dialect of DIALECTS) {
         expect(json(response)).toMatchObject({ schemas: [ERROR], status: '415' });
       });
 
+      it('answers 415 for text/plain, even holding JSON, and for a compressed body', async () => {
+        const body = JSON.stringify(oktaUser('plain.text@example.com'));
+        const plain = await t.scim('POST', 'Users', body, { 'content-type': 'text/plain' });
+        expect(plain.statusCode, plain.body).toBe(415);
+        expect(json(plain)).toMatchObject({ schemas: [ERROR], status: '415' });
+        const gzipped = await t.app.inject({
+          method: 'POST',
+          url: `${SCIM}/Users`,
+          headers: {
+            authorization: `Bearer ${t.token}`,
+            'content-type': 'application/scim+json',
+            'content-encoding': 'gzip',
+          },
+          payload: gzipSync(body),
+        });
+        expect(gzipped.statusCode, gzipped.body).toBe(415);
+        expect(json(gzipped)).toMatchObject({ schemas: [ERROR], status: '415' });
+        expect(json(gzipped).detail).toContain('"gzip" is not supported');
+        // Identity is no encoding at all.
+        const identity = await t.scim('POST', 'Users', body, { 'content-encoding': 'identity' });
+        expect(identity.statusCode, identity.body).toBe(201);
+      });
+
+      it('deletes with a Content-Type and no body, as authentik sends every request: 204', async () => {
+        const headers: Record<string, string>[] = [
+          { 'content-type': 'application/scim+json' },
+          { 'content-type': 'application/json; charset=utf-8' },
+          { 'content-type': 'text/plain', 'content-length': '0' },
+          { 'content-type': 'application/x-www-form-urlencoded' },
+        ];
+        for (const [i, extra] of headers.entries()) {
+          const user = json(await t.scim('POST', 'Users', oktaUser(`authentik.${i}@example.com`)));
+          const group = json(
+            await t.scim('POST', 'Groups', {
+              schemas: [GROUP_SCHEMA],
+              displayName: `authentik ${i}`,
+            }),
+          );
+          for (const path of [`Users/${String(user.id)}`, `Groups/${String(group.id)}`]) {
+            const response = await t.app.inject({
+              method: 'DELETE',
+              url: `${SCIM}/${path}`,
+              headers: { authorization: `Bearer ${t.token}`, ...extra },
+            });
+            expect(response.statusCode, `${path} ${JSON.stringify(extra)}: ${response.body}`).toBe(
+              204,
+            );
+            expect((await t.scim('GET', path)).statusCode).toBe(404);
+          }
+        }
+        // A body on a DELETE of another type is still refused.
+        const user = json(await t.scim('POST', 'Users', oktaUser('authentik.body@example.com')));
+        const refused = await t.scim('DELETE', `Users/${String(user.id)}`, 'x=1', {
+          'content-type': 'application/x-www-form-urlencoded',
+        });
+        expect(refused.statusCode).toBe(415);
+      });
+
       it('answers malformed JSON and wrong shapes with 400 invalidSyntax or invalidValue', async () => {
         const cases: [string, string][] = [
           ['{"userName": ', 'invalidSyntax'],
@@ -210,6 +269,33 @@ for (const dialect of DIALECTS) {
         const response = await t.scim('GET', 'Widgets');
         expect(response.statusCode).toBe(404);
         expect(json(response)).toMatchObject({ schemas: [ERROR], status: '404' });
+      });
+
+      it('answers /Me with 501: a connection acts for an identity provider, not a user', async () => {
+        for (const method of ['GET', 'PUT', 'PATCH', 'DELETE'] as const) {
+          const response = await t.scim(method, 'Me');
+          expect(response.statusCode, method).toBe(501);
+          expect(json(response)).toMatchObject({ schemas: [ERROR], status: '501' });
+        }
+        const anonymous = await t.app.inject({ method: 'GET', url: `${SCIM}/Me` });
+        expect(anonymous.statusCode).toBe(401);
+      });
+
+      it('refuses a filter on the discovery endpoints with 403 and ignores paging (RFC 7644 §4)', async () => {
+        for (const path of ['ServiceProviderConfig', 'ResourceTypes', 'Schemas']) {
+          for (const query of ['filter=id%20eq%20%22User%22', 'FILTER=id%20pr']) {
+            const response = await t.app.inject({ method: 'GET', url: `${SCIM}/${path}?${query}` });
+            expect(response.statusCode, `${path}?${query}`).toBe(403);
+            expect(json(response)).toMatchObject({ schemas: [ERROR], status: '403' });
+          }
+          const paged = await t.app.inject({
+            method: 'GET',
+            url: `${SCIM}/${path}?count=1&startIndex=2&sortBy=id`,
+          });
+          expect(paged.statusCode, path).toBe(200);
+        }
+        const resourceTypes = await t.app.inject({ url: `${SCIM}/ResourceTypes?count=1` });
+        expect((resourceTypes.json() as { totalResults: number }).totalResults).toBe(2);
       });
 
       it('answers an overlong id in SCIM form, never with a framework error body', async () => {

@@ -22,13 +22,11 @@ const DIRECTORY: Record<DirectoryErrorCode, [number, ScimType | undefined]> = {
   last_administrator: [409, undefined],
 };
 
+export const UNSUPPORTED_TYPE = 'Send the body as application/scim+json or application/json.';
+
 /** Fastify's own errors (body parsing, limits), by code. */
 const FASTIFY: Record<string, [number, ScimType | undefined, string]> = {
-  FST_ERR_CTP_INVALID_MEDIA_TYPE: [
-    415,
-    undefined,
-    'Send the body as application/scim+json or application/json.',
-  ],
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: [415, undefined, UNSUPPORTED_TYPE],
   FST_ERR_CTP_BODY_TOO_LARGE: [
     413,
     undefined,

@@ -27,7 +27,7 @@ import { SCHEMA } from '../../scim/schema.ts';
 import { encodeCursor } from './cursor.ts';
 import { listResponse, parseSearch, projectionOf, queryParameters, searchBody } from './search.ts';
 import type { Query, Search } from './search.ts';
-import { toScimError } from './errors.ts';
+import { toScimError, UNSUPPORTED_TYPE } from './errors.ts';
 import { RateLimiter } from './rate-limit.ts';
 import { dialectFor, normalizeFilter } from '../../scim/dialects.ts';
 import type { DialectName } from '../../scim/dialects.ts';
@@ -79,13 +79,43 @@ export async function scimPlugin(app: FastifyInstance, options: ScimPluginOption
   app.decorateRequest('scimConnection', undefined);
   app.decorateRequest('scimLog', undefined);
 
-  // Bodies in application/scim+json or application/json, parsed with Fastify's JSON parser
-  // (which refuses __proto__ and constructor.prototype keys).
+  // Bodies in application/scim+json or application/json (RFC 7644 §3.1), parsed with
+  // Fastify's JSON parser (which refuses __proto__ and constructor.prototype keys); any other
+  // type is 415, text/plain included. A DELETE has no body, but some clients send their
+  // Content-Type on it all the same (authentik, on every request): an empty body there is none,
+  // whatever its type.
+  const json = app.getDefaultJsonParser('error', 'error');
+  const parsing = { parseAs: 'string', bodyLimit: options.maxBodyBytes } as const;
+  const noBody = (request: FastifyRequest, body: string) =>
+    request.method === 'DELETE' && body.trim() === '';
+  app.removeContentTypeParser(['application/json', 'text/plain']);
   app.addContentTypeParser(
-    ['application/scim+json'],
-    { parseAs: 'string', bodyLimit: options.maxBodyBytes },
-    app.getDefaultJsonParser('error', 'error'),
+    ['application/json', 'application/scim+json'],
+    parsing,
+    (request, body: string, done) => {
+      if (noBody(request, body)) done(null, undefined);
+      else json(request, body, done);
+    },
   );
+  app.addContentTypeParser('*', parsing, (request, body: string, done) => {
+    if (noBody(request, body)) done(null, undefined);
+    else done(new ScimError(415, undefined, UNSUPPORTED_TYPE), undefined);
+  });
+  // A compressed body is not JSON to the parser: say why rather than "not valid JSON".
+  app.addHook('preParsing', (request, _reply, payload, done) => {
+    const encoding = request.headers['content-encoding']?.trim().toLowerCase();
+    if (encoding === undefined || encoding === '' || encoding === 'identity') {
+      done(null, payload);
+      return;
+    }
+    done(
+      new ScimError(
+        415,
+        undefined,
+        `Content-Encoding ${JSON.stringify(encoding)} is not supported: send the body uncompressed.`,
+      ),
+    );
+  });
 
   app.setErrorHandler((error, request, reply) => {
     const { error: scimError, internal } = toScimError(error);
@@ -229,7 +259,22 @@ export async function scimPlugin(app: FastifyInstance, options: ScimPluginOption
   };
 
   // ---- discovery (public) --------------------------------------------------------------------
-  const publicRoute = { config: { public: true } };
+  // RFC 7644 §4: these endpoints ignore paging and sorting, and a filter SHOULD be refused with
+  // 403, "to ensure that clients cannot incorrectly assume that any matching conditions
+  // specified in a filter are true". The parameter's name in any case, as everywhere.
+  const publicRoute = {
+    config: { public: true },
+    preHandler: (request: FastifyRequest, _reply: FastifyReply, done: (error?: Error) => void) => {
+      const query = request.query as Record<string, unknown>;
+      for (const key in query) {
+        if (key.toLowerCase() === 'filter') {
+          done(new ScimError(403, undefined, 'The discovery endpoints take no filter.'));
+          return;
+        }
+      }
+      done();
+    },
+  };
   app.get('/ServiceProviderConfig', publicRoute, async (_request, reply) =>
     reply.type(CONTENT_TYPE).send(
       serviceProviderConfig({
@@ -265,6 +310,16 @@ export async function scimPlugin(app: FastifyInstance, options: ScimPluginOption
     const schema = findSchema(request.params.urn);
     if (!schema) throw new ScimError(404, undefined, `No schema "${request.params.urn}".`);
     return reply.type(CONTENT_TYPE).send(schemaDocument(schema, baseUrl));
+  });
+
+  // RFC 7644 §3.11: a service provider without /Me SHOULD answer 501. (A connection's token
+  // stands for an identity provider, not for a user of the directory.)
+  app.all('/Me', async () => {
+    throw new ScimError(
+      501,
+      undefined,
+      'The /Me endpoint is not supported: a SCIM connection acts for an identity provider, not a user.',
+    );
   });
 
   // ---- Users and Groups ----------------------------------------------------------------------
