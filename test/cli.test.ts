@@ -150,6 +150,22 @@ describe('gatehouse CLI', () => {
     const bad = await gatehouse(['connections', 'rotate-token', created.id, '--grace', 'soon']);
     expect(bad.code).not.toBe(0);
     expect(bad.stderr).toMatch(/duration/);
+    // A grace of centuries is refused, and the revoked tokens stay ended.
+    const long = await gatehouse([
+      'connections',
+      'rotate-token',
+      created.id,
+      '--grace',
+      '100000000h',
+    ]);
+    expect(long.code).toBe(1);
+    expect(long.stderr).toBe(
+      'gatehouse: The grace period must be between 0 and 30 days; got 360000000000 seconds.\n',
+    );
+    const after = (
+      await json<{ id: string; tokens: { status: string }[] }[]>(['connections', 'list'])
+    ).find((c) => c.id === created.id);
+    expect(after?.tokens.map((t) => t.status)).toEqual(['expired', 'expired']);
     expect((await json(['connections', 'delete', created.id])).deleted).toBe(created.id);
     const gone = await gatehouse(['connections', 'delete', created.id]);
     expect(gone.code).toBe(1);

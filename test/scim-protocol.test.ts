@@ -102,6 +102,39 @@ for (const dialect of DIALECTS) {
       });
     });
 
+    describe('token rotation bounds', () => {
+      it('never brings an ended token back, and refuses a grace past 30 days', async () => {
+        const { createConnection, revokeTokens, rotateToken, MAX_ROTATION_GRACE_SECONDS } =
+          await import('../src/provisioning/connection.service.ts');
+        const { connection, token: first } = await createConnection(
+          t.database.db,
+          'jumpcloud',
+          'test',
+        );
+        await revokeTokens(t.database.db, connection.id, 'test');
+        for (const grace of [MAX_ROTATION_GRACE_SECONDS + 1, 360_000_000_000, -1, 1.5]) {
+          await expect(rotateToken(t.database.db, connection.id, 'test', grace)).rejects.toThrow(
+            /between 0 and 30 days/,
+          );
+        }
+        const { token: second } = await rotateToken(
+          t.database.db,
+          connection.id,
+          'test',
+          MAX_ROTATION_GRACE_SECONDS,
+        );
+        const status = async (token: string) =>
+          (
+            await t.app.inject({
+              url: `${SCIM}/Users?count=1`,
+              headers: { authorization: `Bearer ${token}` },
+            })
+          ).statusCode;
+        expect(await status(first)).toBe(401);
+        expect(await status(second)).toBe(200);
+      });
+    });
+
     describe('request bodies', () => {
       it('accepts application/json and application/scim+json with a charset', async () => {
         for (const [i, type] of [

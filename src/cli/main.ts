@@ -360,7 +360,10 @@ export function buildCli(): Command {
         'identity provider can be switched over without a failed request; --grace 0 ends them now.',
     )
     .addOption(
-      new Option('--grace <duration>', 'how long earlier tokens keep working: 24h, 30m, 90s, 0')
+      new Option(
+        '--grace <duration>',
+        'how long earlier tokens keep working: 24h, 30m, 90s, 0; at most 30d',
+      )
         .argParser(parseDuration)
         .default(DEFAULT_ROTATION_GRACE_SECONDS, '24h'),
     )

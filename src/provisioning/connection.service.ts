@@ -14,6 +14,8 @@ import { DIALECT_CHOICES } from '../scim/dialects.ts';
 export const TOKEN_PREFIX = 'gh_scim_';
 /** How long a rotated-out token keeps working, unless the rotation says otherwise: 24 hours. */
 export const DEFAULT_ROTATION_GRACE_SECONDS = 24 * 60 * 60;
+/** The longest grace a rotation may give: long enough to switch any identity provider over. */
+export const MAX_ROTATION_GRACE_SECONDS = 30 * 24 * 60 * 60;
 
 /** Per-connection provisioning settings (README, "Provisioning rules"). */
 export interface ConnectionSettings {
@@ -306,6 +308,18 @@ export async function rotateToken(
   actor: string,
   graceSeconds = DEFAULT_ROTATION_GRACE_SECONDS,
 ): Promise<{ connection: Connection; token: string; previousTokensExpireAt: string }> {
+  // Bounded: a grace of centuries made an ISO date of six digits ("+013434-...") that compared
+  // below the expiry of tokens already ended, which the update below then brought back.
+  if (
+    !Number.isInteger(graceSeconds) ||
+    graceSeconds < 0 ||
+    graceSeconds > MAX_ROTATION_GRACE_SECONDS
+  ) {
+    throw new ConnectionError(
+      'invalid_setting',
+      `The grace period must be between 0 and ${MAX_ROTATION_GRACE_SECONDS / 86_400} days; got ${graceSeconds} seconds.`,
+    );
+  }
   const connection = await getConnection(db, key);
   const now = new Date();
   const expiresAt = new Date(now.getTime() + graceSeconds * 1000).toISOString();

@@ -5,6 +5,7 @@
  */
 import { USER_SORTS } from '../../admin/user-list.repository.ts';
 import { GROUP_SORTS } from '../../admin/group-list.repository.ts';
+import { MAX_ROTATION_GRACE_SECONDS } from '../../provisioning/connection.service.ts';
 
 const string = { type: 'string' } as const;
 const nullableString = { type: ['string', 'null'] } as const;
@@ -361,7 +362,9 @@ export const settingsBody = body({
 });
 export const rotateBody = {
   type: ['object', 'null'],
-  properties: { graceSeconds: { type: 'integer', minimum: 0, maximum: 30 * 86_400 } },
+  properties: {
+    graceSeconds: { type: 'integer', minimum: 0, maximum: MAX_ROTATION_GRACE_SECONDS },
+  },
   additionalProperties: false,
 } as const;
 export const apiKeyBody = body({ name: { type: 'string', minLength: 1, maxLength: 64 }, role }, [
