@@ -2,11 +2,13 @@
 import { createSetupToken, setupNeeded } from './admin/setup.service.ts';
 import { buildApp } from './app.ts';
 import type { Config } from './config.ts';
-import { openDatabase } from './db/database.ts';
+import { openConfiguredDatabase } from './db/open.ts';
+import type { DatabaseHandle } from './db/database.ts';
+import { ConfigError } from './config.ts';
 import { startMaintenance } from './maintenance.ts';
 
 export async function serve(config: Config): Promise<void> {
-  const database = await openDatabase(config);
+  const database = await openConfiguredDatabase(config);
   const app = await buildApp({ config, database });
   const stopMaintenance = startMaintenance(database, config, app.log);
   const shutdown = async (signal: string) => {
@@ -18,7 +20,20 @@ export async function serve(config: Config): Promise<void> {
   };
   process.once('SIGINT', () => void shutdown('SIGINT'));
   process.once('SIGTERM', () => void shutdown('SIGTERM'));
-  await app.listen({ port: config.port, host: config.host });
+  try {
+    await app.listen({ port: config.port, host: config.host });
+  } catch (error) {
+    stopMaintenance();
+    await app.close();
+    await database.close();
+    const code = (error as { code?: unknown } | null)?.code;
+    if (typeof code !== 'string' || !code.startsWith('E')) throw error;
+    // In use, not an address of this machine, an unknown host name, a port below 1024...
+    throw new ConfigError(
+      `cannot listen on ${config.host}:${config.port} (HOST, PORT): ${(error as Error).message}`,
+      { cause: error },
+    );
+  }
   app.log.info(
     { database: database.description, scimBaseUrl: `${config.publicUrl}/scim/v2` },
     `Gatehouse is serving on ${config.publicUrl} (SCIM base URL ${config.publicUrl}/scim/v2)`,
@@ -41,7 +56,7 @@ export async function serve(config: Config): Promise<void> {
  * a token, and logs keep no token (the log line says where to look instead).
  */
 async function offerSetup(
-  database: Awaited<ReturnType<typeof openDatabase>>,
+  database: DatabaseHandle,
   config: Config,
   log: { info(object: object, message: string): void },
 ): Promise<void> {

@@ -172,7 +172,7 @@ describe('gatehouse admins and api-keys', () => {
     // Never on SCIM.
     expect((await call('GET', '/scim/v2/Users')).statusCode).toBe(401);
 
-    const viewer = await json<{ role: string }>(['api-keys', 'create', 'reporting']);
+    const viewer = await json<{ id: string; role: string }>(['api-keys', 'create', 'reporting']);
     expect(viewer.role).toBe('viewer');
     const list = await json<{ id: string; name: string; key?: string; revokedAt: string | null }[]>(
       ['api-keys', 'list'],
@@ -191,7 +191,17 @@ describe('gatehouse admins and api-keys', () => {
     expect((await call('GET', '/api/v1/users')).statusCode).toBe(401);
     const missing = await gatehouse(['api-keys', 'revoke', 'no-such-key']);
     expect(missing.code).toBe(1);
-    expect(missing.stderr).toMatch(/No API key/);
+    expect(missing.stderr).toMatch(/No active API key has the id or name "no-such-key"/);
+    // Names are labels: two active keys of one name are revoked by id, never one at random.
+    const second = await json<{ id: string }>(['api-keys', 'create', 'reporting']);
+    const ambiguous = await gatehouse(['api-keys', 'revoke', 'reporting']);
+    expect(ambiguous.code).toBe(1);
+    expect(ambiguous.stderr).toContain(
+      `2 active API keys are named "reporting": revoke one by its id (${viewer.id}, ${second.id}).`,
+    );
+    expect((await json<{ id: string }>(['api-keys', 'revoke', second.id])).id).toBe(second.id);
+    // One left of that name: its name is enough.
+    expect((await json<{ id: string }>(['api-keys', 'revoke', 'reporting'])).id).toBe(viewer.id);
     const badRole = await gatehouse(['api-keys', 'create', 'x', '--role', 'owner']);
     expect(badRole.code).not.toBe(0);
   });

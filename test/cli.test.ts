@@ -255,6 +255,90 @@ describe('gatehouse CLI', () => {
     expect(events.find((e) => e.type === 'group.created')?.actor).toBe('local:cli');
   });
 
+  it("keeps its hands off an identity provider's memberships and deprovisioned users", async () => {
+    const token = (await json<{ token: string }>(['connections', 'create', 'onelogin'])).token;
+    const database = await openDatabase({ dataDir, databaseUrl: undefined });
+    let groupId: string;
+    let memberId: string;
+    let goneId: string;
+    try {
+      const app = await buildApp({
+        config: loadConfig({ GATEHOUSE_DATA_DIR: dataDir, LOG_LEVEL: 'silent' }),
+        database,
+      });
+      const scim = async (method: 'POST' | 'PATCH', url: string, payload: unknown) => {
+        const response = await app.inject({
+          method,
+          url: `/scim/v2/${url}`,
+          headers: { authorization: `Bearer ${token}`, 'content-type': 'application/scim+json' },
+          payload: payload as Record<string, unknown>,
+        });
+        expect(response.statusCode, response.body).toBeLessThan(300);
+        return response.json() as { id: string };
+      };
+      memberId = (await scim('POST', 'Users', oktaUser('mapped.member@example.com'))).id;
+      goneId = (await scim('POST', 'Users', oktaUser('gone.member@example.com'))).id;
+      await scim('PATCH', `Users/${goneId}`, {
+        schemas: ['urn:ietf:params:scim:api:messages:2.0:PatchOp'],
+        Operations: [{ op: 'replace', path: 'active', value: false }],
+      });
+      groupId = (
+        await scim('POST', 'Groups', {
+          schemas: ['urn:ietf:params:scim:schemas:core:2.0:Group'],
+          displayName: 'Okta Engineering',
+          members: [{ value: memberId }],
+        })
+      ).id;
+      await app.close();
+    } finally {
+      await database.close();
+    }
+    // The IdP's mapping is the IdP's to remove, and is not doubled by a LOCAL one.
+    const remove = await gatehouse(['groups', 'remove-member', groupId, memberId]);
+    expect(remove.code).toBe(1);
+    expect(remove.stderr).toMatch(
+      /mapped by the connection "onelogin": remove it in the identity provider/,
+    );
+    const add = await gatehouse(['groups', 'add-member', groupId, memberId]);
+    expect(add.code).toBe(1);
+    expect(add.stderr).toMatch(/already a member of "Okta Engineering" \(membership origin IDP\)/);
+    // A user the IdP deprovisioned is gone from the platform.
+    const gone = await gatehouse(['groups', 'add-member', groupId, goneId]);
+    expect(gone.code).toBe(1);
+    expect(gone.stderr).toMatch(/No user or group has the id/);
+    // Removing someone who is not a member says so.
+    const local = await json<{ id: string }>(['users', 'create', 'not.member@example.com']);
+    const none = await gatehouse(['groups', 'remove-member', groupId, local.id]);
+    expect(none.code).toBe(1);
+    expect(none.stderr).toMatch(/is not a member of "Okta Engineering"/);
+    // A LOCAL membership on the IdP's group comes and goes.
+    expect(await json(['groups', 'add-member', groupId, local.id])).toMatchObject({
+      member: true,
+      origin: 'LOCAL',
+    });
+    expect(await json(['groups', 'remove-member', groupId, local.id])).toMatchObject({
+      member: false,
+    });
+    const members = await json<{ members: { display: string; origin: string }[] }>([
+      'groups',
+      'show',
+      groupId,
+    ]);
+    expect(members.members.map((m) => [m.display, m.origin])).toEqual([
+      ['mapped.member@example.com', 'IDP'],
+    ]);
+  });
+
+  it('prints an option refused inside a command as a message, not a stack trace', async () => {
+    const since = await gatehouse(['provisioning-log', '--since', 'yesterday']);
+    expect(since.code).toBe(1);
+    expect(since.stderr).toBe('gatehouse: --since: "yesterday" is not an ISO 8601 time.\n');
+    const nothing = await gatehouse(['connections', 'update', 'okta']);
+    expect(nothing.code).toBe(1);
+    expect(nothing.stderr).toMatch(/^gatehouse: Nothing to change: give at least one of/);
+    expect(nothing.stderr).not.toMatch(/ at .*:\d+:\d+/);
+  });
+
   it('refuses a duplicate userName and a bad filter with a message, not a stack trace', async () => {
     await json(['users', 'create', 'twice@example.com']);
     const again = await gatehouse(['users', 'create', 'TWICE@example.com']);
@@ -374,6 +458,21 @@ describe('gatehouse CLI', () => {
     expect(badRole.stderr).toMatch(/admin, viewer/);
     expect((await json<{ revoked: boolean }>(['roles', 'revoke', grant.userName])).revoked).toBe(
       true,
+    );
+  });
+
+  it('names the setting when the server cannot listen or the database cannot be reached: exit 2', async () => {
+    const host = await gatehouse(['serve'], { HOST: '999.1.1.1', PORT: '18199' });
+    expect(host.code).toBe(2);
+    expect(host.stderr).toMatch(
+      /^gatehouse: Configuration error: cannot listen on 999\.1\.1\.1:18199 \(HOST, PORT\): getaddrinfo/,
+    );
+    const database = await gatehouse(['users', 'list'], {
+      DATABASE_URL: 'postgres://postgres:hunter2@127.0.0.1:1/nowhere',
+    });
+    expect(database.code).toBe(2);
+    expect(database.stderr).toBe(
+      'gatehouse: Configuration error: cannot open the database at DATABASE_URL (postgres://127.0.0.1:1/nowhere): connect ECONNREFUSED 127.0.0.1:1\n',
     );
   });
 

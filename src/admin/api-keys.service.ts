@@ -103,15 +103,30 @@ export async function listApiKeys(db: Db): Promise<ApiKey[]> {
 
 /** Revokes a key by id (or by name, for the CLI); revoking a revoked key changes nothing. */
 export async function revokeApiKey(db: Db, key: string, actor: string): Promise<ApiKey> {
-  const row =
-    (await db.selectFrom('api_keys').selectAll().where('id', '=', key).executeTakeFirst()) ??
-    (await db
+  let row = await db.selectFrom('api_keys').selectAll().where('id', '=', key).executeTakeFirst();
+  if (!row) {
+    // By name, if one key alone bears it: names are labels, not unique.
+    const named = await db
       .selectFrom('api_keys')
       .selectAll()
       .where('name', '=', key)
       .where('revoked_at', 'is', null)
-      .executeTakeFirst());
-  if (!row) throw new AdminError('not_found', `No API key has the id ${JSON.stringify(key)}.`);
+      .orderBy('created_at')
+      .execute();
+    if (named.length > 1) {
+      throw new AdminError(
+        'conflict',
+        `${named.length} active API keys are named ${JSON.stringify(key)}: revoke one by its id (${named.map((k) => k.id).join(', ')}).`,
+      );
+    }
+    row = named[0];
+  }
+  if (!row) {
+    throw new AdminError(
+      'not_found',
+      `No active API key has the id or name ${JSON.stringify(key)}.`,
+    );
+  }
   if (row.revoked_at !== null) return toApiKey(row);
   const now = new Date().toISOString();
   await db.transaction().execute(async (trx) => {

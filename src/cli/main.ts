@@ -3,10 +3,10 @@
  * scripts. Every command reads the same configuration as the server and works on the database
  * directly, whether or not the server is running. `--json` prints one JSON value.
  */
-import { Command, InvalidArgumentError, Option } from 'commander';
+import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { ConfigError, loadConfig } from '../config.ts';
 import type { Config } from '../config.ts';
-import { openDatabase } from '../db/database.ts';
+import { openConfiguredDatabase } from '../db/open.ts';
 import type { DatabaseHandle } from '../db/database.ts';
 import { listEvents } from '../changes/events.ts';
 import type { DirectoryContext } from '../directory/context.ts';
@@ -17,7 +17,6 @@ import {
   findGroupByIdOrName,
   listGroups,
   membersOf,
-  updateGroup,
 } from '../directory/group.service.ts';
 import type { Group } from '../directory/group.service.ts';
 import {
@@ -58,6 +57,7 @@ import {
 } from '../admin/api-keys.service.ts';
 import { generatePassword } from '../admin/credentials.ts';
 import { AdminError } from '../admin/errors.ts';
+import { addLocalMember, removeLocalMember } from '../admin/groups.service.ts';
 import { createAdministrator } from '../admin/setup.service.ts';
 
 const ACTOR = { kind: 'local', name: 'cli' } as const;
@@ -71,7 +71,7 @@ async function withDatabase<T>(
   work: (database: DatabaseHandle, config: Config) => Promise<T>,
 ): Promise<T> {
   const config = loadConfig();
-  const database = await openDatabase(config);
+  const database = await openConfiguredDatabase(config);
   try {
     return await work(database, config);
   } finally {
@@ -622,48 +622,47 @@ export function buildCli(): Command {
       }),
     );
 
+  // The admin API's rules (src/admin/groups.service.ts): a LOCAL membership is added to any
+  // group, not to a user the identity provider deprovisioned nor over a membership that exists;
+  // only a LOCAL membership is removed (an identity provider's mapping is changed there).
   const membership =
     (verb: 'add' | 'remove') => async (groupKey: string, userKey: string, options: JsonOption) =>
       withDatabase(async (database) => {
         const group = await requireGroup(database, groupKey);
         const user = await requireUser(database, userKey);
         const context = contextOf(database);
-        await updateGroup(context, group.id, (current) => ({
-          data: current.data,
-          members: [
-            verb === 'add'
-              ? { kind: 'add', members: [{ value: user.id, type: 'User' }] }
-              : { kind: 'remove', ids: [user.id] },
-          ],
-        }));
-        const members = (await membersOf(context, [group.id])).get(group.id) ?? [];
-        const entry = members.find((m) => m.id === user.id);
+        if (verb === 'add') await addLocalMember(context, group.id, user.id);
+        else await removeLocalMember(context, group.id, user.id);
         print(
           options,
           {
             group: group.id,
             user: user.id,
-            member: entry !== undefined,
-            origin: entry?.origin ?? null,
+            member: verb === 'add',
+            origin: verb === 'add' ? 'LOCAL' : null,
           },
           () =>
             console.log(
               verb === 'add'
-                ? `${user.userName} is a member of ${group.displayName} (membership origin ${entry?.origin}).`
-                : `${user.userName} is not a member of ${group.displayName}.`,
+                ? `Added ${user.userName} to ${group.displayName} (membership origin LOCAL).`
+                : `Removed ${user.userName} from ${group.displayName}.`,
             ),
         );
       });
 
   groups
     .command('add-member <group> <user>')
-    .description('Add a user to a group (IDP groups too) as a LOCAL membership.')
+    .description(
+      'Add a user to a group (IDP groups too) as a LOCAL membership; an existing membership or a deprovisioned user is an error.',
+    )
     .option('--json', 'print JSON')
     .action(membership('add'));
 
   groups
     .command('remove-member <group> <user>')
-    .description('Remove a user from a group.')
+    .description(
+      "Remove a user's LOCAL membership of a group; an identity provider's is removed in the identity provider.",
+    )
     .option('--json', 'print JSON')
     .action(membership('remove'));
 
@@ -921,8 +920,10 @@ export function buildCli(): Command {
     );
 
   apiKeys
-    .command('revoke <id>')
-    .description('Revoke an API key (by id, or by name): it stops working at once.')
+    .command('revoke <key>')
+    .description(
+      'Revoke an API key, by id or by name (when one active key alone has it): it stops working at once.',
+    )
     .option('--json', 'print JSON')
     .action(async (key: string, options: JsonOption) =>
       withDatabase(async (database) => {
@@ -951,7 +952,9 @@ export function describeError(error: unknown): { message: string; exitCode: numb
     error instanceof DirectoryError ||
     error instanceof ConnectionError ||
     error instanceof ScimError ||
-    error instanceof AdminError
+    error instanceof AdminError ||
+    // An option's value refused by its parser inside a command (--since, --grace...).
+    error instanceof CommanderError
   ) {
     return { message: error.message, exitCode: 1 };
   }
