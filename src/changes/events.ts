@@ -3,9 +3,13 @@
  * so a consumer following `seq` never sees a change that was rolled back nor misses one that
  * was committed.
  */
-import { insertRows } from '../db/database.ts';
+import { sql } from 'kysely';
+import { dialectOf, insertRows, sqliteTransactionOf } from '../db/database.ts';
 import type { Db } from '../db/database.ts';
 import type { EventRow } from '../db/tables.ts';
+
+/** The advisory lock that orders the feed on PostgreSQL ("gate" in ASCII). */
+const EVENTS_LOCK = 0x67617465;
 
 export type EventType =
   | 'user.created'
@@ -52,6 +56,16 @@ export async function appendEvents(
   events: readonly ChangeEvent[],
   now: string,
 ): Promise<void> {
+  if (events.length === 0) return;
+  // A sequence numbers rows in the order transactions insert them, not the order they commit:
+  // with writers in parallel (PostgreSQL; instances side by side) a follower that has read seq
+  // 11 could later meet 10, committed after it, and never read it. On PostgreSQL the numbers
+  // are therefore taken under a lock held until commit, so they are handed out in commit order.
+  // Appending events is the last statement of every write transaction: the lock covers the
+  // insert and the commit only. (SQLite has one writer at a time: its order is the commit's.)
+  if (sqliteTransactionOf(db) === undefined && dialectOf(db) === 'postgres') {
+    await sql`select pg_advisory_xact_lock(${sql.lit(EVENTS_LOCK)})`.execute(db);
+  }
   await insertRows(
     db,
     'events',

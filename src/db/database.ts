@@ -6,7 +6,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import SqliteDatabase from 'better-sqlite3';
 import type { Statement } from 'better-sqlite3';
-import { Kysely, Migrator, PostgresDialect, SqliteDialect } from 'kysely';
+import { Kysely, Migrator, PostgresDialect, SqliteDialect, sql } from 'kysely';
 import type { Insertable, KyselyConfig, Migration, MigrationProvider } from 'kysely';
 import pg from 'pg';
 import type { Database } from './tables.ts';
@@ -199,6 +199,21 @@ function sameColumns(rows: readonly Record<string, unknown>[]): string[] | undef
     if (count !== columns.length) return undefined;
   }
   return columns;
+}
+
+const dialects = new WeakMap<object, Dialect>();
+
+/**
+ * The database under a Kysely instance, a transaction's included, from the SQL it writes: its
+ * placeholder is `$1` on PostgreSQL and `?` on SQLite.
+ */
+export function dialectOf(db: Db): Dialect {
+  let dialect = dialects.get(db);
+  if (dialect === undefined) {
+    dialect = sql`${0}`.compile(db).sql.startsWith('$') ? 'postgres' : 'sqlite';
+    dialects.set(db, dialect);
+  }
+  return dialect;
 }
 
 export function directReaderOf(db: object): DirectReader | undefined {
