@@ -6,6 +6,8 @@
  */
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createGroup as createGroupAs } from '../src/directory/group.service.ts';
+import { createUser as createUserAs } from '../src/directory/user.service.ts';
 import { DIALECTS } from './support/databases.ts';
 import { GROUP_SCHEMA, json, oktaUser, patch, startTestApp } from './support/app.ts';
 import type { TestApp } from './support/app.ts';
@@ -123,6 +125,49 @@ for (const dialect of DIALECTS) {
       ).toHaveLength(19);
       for (const response of responses.filter((r) => r.statusCode === 409)) {
         expect(json(response).scimType).toBe('uniqueness');
+      }
+    });
+
+    it("10 concurrent creates of a LOCAL user's userName or group's displayName: one links it, nine 409", async () => {
+      const local = {
+        db: t.database.db,
+        dialect: t.database.dialect,
+        actor: { kind: 'local', name: 'test' } as const,
+      };
+      for (let round = 0; round < 3; round++) {
+        const userName = `${unique('link')}.user@example.com`;
+        const user = await createUserAs(local, { userName });
+        const users = await Promise.all(
+          Array.from({ length: 10 }, (_, i) =>
+            t.scim(
+              'POST',
+              'Users',
+              oktaUser(caseVariant(userName, i), { externalId: `ext-${i}`, title: `T${i}` }),
+            ),
+          ),
+        );
+        const statuses = users.map((r) => r.statusCode).sort();
+        expect(statuses, JSON.stringify(statuses)).toEqual([201, ...Array(9).fill(409)]);
+        const linked = json(users.find((r) => r.statusCode === 201)!);
+        expect(linked.id).toBe(user.id);
+        const stored = json(await t.scim('GET', `Users/${user.id}`));
+        expect(stored.externalId).toBe(linked.externalId);
+        expect((stored.meta as { version: string }).version).toBe('W/"2"');
+
+        const displayName = unique('Linked Group ');
+        const group = await createGroupAs(local, { displayName }, []);
+        const groups = await Promise.all(
+          Array.from({ length: 10 }, (_, i) =>
+            t.scim('POST', 'Groups', {
+              schemas: [GROUP_SCHEMA],
+              displayName: caseVariant(displayName, i),
+              externalId: `g-${i}`,
+            }),
+          ),
+        );
+        const groupStatuses = groups.map((r) => r.statusCode).sort();
+        expect(groupStatuses, JSON.stringify(groupStatuses)).toEqual([201, ...Array(9).fill(409)]);
+        expect(json(groups.find((r) => r.statusCode === 201)!).id).toBe(group.id);
       }
     });
 

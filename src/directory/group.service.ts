@@ -125,10 +125,16 @@ async function linkOnCreate(
   if (actor.kind !== 'connection' || !policyOf(actor).linkLocal) return undefined;
   const row = await findGroupRow(context.db, context.dialect, id);
   if (!row || idpOwner(row.origin, row.connection_id) !== null) return undefined;
-  return updateGroup(context, id, (current) => ({
-    data: Object.assign({}, current.data, data),
-    members: members.length > 0 ? [{ kind: 'set', members }] : [],
-  }));
+  // Checked again on the row as the write reads it, locked: of creates at once, one links.
+  return updateGroup(context, id, (current) => {
+    if (idpOwner(current.origin, current.connectionId) !== null) {
+      throw displayNameTaken(row.display_name, id);
+    }
+    return {
+      data: Object.assign({}, current.data, data),
+      members: members.length > 0 ? [{ kind: 'set', members }] : [],
+    };
+  });
 }
 
 export async function findGroup(context: Pick<DirectoryContext, 'db' | 'dialect'>, id: string) {

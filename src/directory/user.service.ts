@@ -123,8 +123,15 @@ async function adoptOnCreate(
   const row = await findUserRow(context.db, context.dialect, id);
   if (!row) return undefined;
   const owner = idpOwner(row.origin, row.connection_id);
+  // The state that allowed the adoption is checked again on the row as read, locked, by the
+  // write: of creates at once (two instances; PostgreSQL) one adopts, the others are conflicts.
+  const taken = () => userNameTaken(row.user_name, id);
   if (owner === actor.connectionId) {
-    return row.deprovisioned_at !== null ? updateUser(context, id, () => data) : undefined;
+    if (row.deprovisioned_at === null) return undefined;
+    return updateUser(context, id, (current) => {
+      if (current.deprovisionedAt === null) throw taken();
+      return data;
+    });
   }
   if (owner !== null || !policyOf(actor).linkLocal) return undefined;
   if (await isAdministrator(context.db, id)) {
@@ -134,7 +141,10 @@ async function adoptOnCreate(
     );
   }
   // Linked: what the identity provider sends wins, what it does not send stays.
-  return updateUser(context, id, (current) => Object.assign({}, current.data, data));
+  return updateUser(context, id, (current) => {
+    if (idpOwner(current.origin, current.connectionId) !== null) throw taken();
+    return Object.assign({}, current.data, data);
+  });
 }
 
 export async function findUser(context: Pick<DirectoryContext, 'db' | 'dialect'>, id: string) {
