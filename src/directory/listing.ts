@@ -123,38 +123,70 @@ function findValueOf(attribute: AttributeDefinition): AttributeDefinition | unde
  * resumes after that id through the primary-key index instead of counting rows from the start.
  *
  * Applies to the default order (by id), which is what Okta's and Entra ID's imports use; a
- * `sortBy` query pages with OFFSET. The memory is per process and short-lived: a request that
- * finds nothing here (another instance served the previous page) simply uses OFFSET. Should
- * rows before the resume point be added or deleted between two pages, resuming returns the
- * rows that follow the last one served, never the same row twice, which is what a client
- * walking the list wants from RFC 7644 §3.4.2.4's "no guarantee" of consistency.
+ * `sortBy` query pages with OFFSET. A point holds the directory's version when it was made (the
+ * change feed's last seq, which every write advances, on any instance). While nothing has been
+ * written since, resuming gives exactly the page OFFSET gives. Once something has, a point is
+ * still used by the walk that made it, going on at once (the point is the last this process
+ * made for the query, less than WALK_MS ago): the walk goes on after the last row it was
+ * served, never the same row twice, which is what a client walking through changes wants from
+ * RFC 7644 §3.4.2.4's "no guarantee" of consistency. Any other stale point is dropped and the
+ * page read by OFFSET: a new walk, or one whose previous page another instance served, gets
+ * OFFSET's pages. A request that finds no point (another instance served the previous page)
+ * uses OFFSET too.
  */
 export class PageResumePoints {
-  private readonly points = new Map<string, { id: string; at: number }>();
+  private readonly points = new Map<string, { id: string; version: number; at: number }>();
+  /** The offset of the last point made for each query. */
+  private readonly latest = new Map<string, number>();
 
   constructor(
     private readonly size = 10_000,
     private readonly ttlMs = 10 * 60_000,
+    private readonly walkMs = WALK_MS,
   ) {}
 
-  /** The id to resume after for this query at this offset, if a previous page ended there. */
-  find(signature: string, offset: number, now = Date.now()): string | undefined {
+  /**
+   * The id to resume after for this query at this offset, if a previous page ended there and
+   * either nothing was written since (`version`, the directory's version now) or the walk that
+   * made it is going on.
+   */
+  find(
+    signature: string,
+    offset: number,
+    version: number,
+    now = Date.now(),
+  ): { readonly id: string; readonly version: number } | undefined {
     const key = `${offset}|${signature}`;
     const point = this.points.get(key);
-    if (!point) return undefined;
-    if (now - point.at > this.ttlMs) {
-      this.points.delete(key);
-      return undefined;
-    }
-    return point.id;
+    if (!point || now - point.at > this.ttlMs) return undefined;
+    if (point.version === version) return point;
+    if (this.latest.get(signature) === offset && now - point.at <= this.walkMs) return point;
+    return undefined;
   }
 
-  remember(signature: string, offset: number, id: string, now = Date.now()): void {
+  remember(signature: string, offset: number, id: string, version: number, now = Date.now()): void {
     const key = `${offset}|${signature}`;
     this.points.delete(key);
     if (this.points.size >= this.size) this.points.delete(this.points.keys().next().value!);
-    this.points.set(key, { id, at: now });
+    this.points.set(key, { id, version, at: now });
+    if (this.latest.size >= this.size) this.latest.clear();
+    this.latest.set(signature, offset);
   }
+}
+
+/** How soon a walk through changes asks for its next page to resume where it was. */
+const WALK_MS = 60_000;
+
+/** The directory's version: the change feed's last seq (0 before any change). */
+async function directoryVersion(db: object): Promise<number> {
+  const text = 'select max("seq") as "n" from "events"';
+  const rows =
+    (await directReaderOf(db)?.read<{ n: number | string | null }>(text, [])) ??
+    (await (db as Db)
+      .selectFrom('events')
+      .select((eb) => eb.fn.max('seq').as('n'))
+      .execute());
+  return Number(rows[0]?.n ?? 0);
 }
 
 /**
@@ -235,8 +267,11 @@ export async function listWithCaches<T extends { id: string }>(
   let memo: string | undefined;
   const signature = () => (memo ??= signatureOf(resource, query));
   const indexPaging = !query.sortBy && query.after === undefined;
-  const afterId =
-    indexPaging && query.offset > 0 ? resume.find(signature(), query.offset) : undefined;
+  // A later page reads the directory's version first: a write that commits while the page is
+  // read then makes its point stale, never the other way round.
+  const before = indexPaging && query.offset > 0 ? await directoryVersion(db) : undefined;
+  const point = before !== undefined ? resume.find(signature(), query.offset, before) : undefined;
+  const afterId = point?.id;
   let counted = false;
   const page = await run({
     recentTotal: () => {
@@ -249,7 +284,13 @@ export async function listWithCaches<T extends { id: string }>(
   if (counted && !query.skipTotal) totals.remember(signature(), page.total);
   const last = page.items.at(-1);
   if (indexPaging && last && page.items.length === query.limit) {
-    resume.remember(signature(), query.offset + query.limit, last.id);
+    // The first page (a lookup by userName is one too, but seldom full) reads the version only
+    // now, once it is known to be needed: a write committed in between counts as seen, and the
+    // next page goes on after the last row served, as in a walk through changes.
+    // A page resumed through a change is where the walk is, not where OFFSET would be: the
+    // point after it keeps the old version, for the walk alone.
+    const version = point?.version ?? before ?? (await directoryVersion(db));
+    resume.remember(signature(), query.offset + query.limit, last.id, version);
   }
   return page;
 }
