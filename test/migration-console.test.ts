@@ -43,6 +43,8 @@ for (const dialect of DIALECTS) {
   describe(`migration 0003 over existing data (${dialect})`, () => {
     let db: Kysely<unknown>;
     let cleanup: () => Promise<void>;
+    /** PostgreSQL: the test's own schema, where the migrator keeps its tables. */
+    let schema: string | undefined;
 
     beforeAll(async () => {
       if (dialect === 'sqlite') {
@@ -55,7 +57,7 @@ for (const dialect of DIALECTS) {
           fs.rmSync(dir, { recursive: true, force: true });
         };
       } else {
-        const schema = `gh_test_${randomBytes(6).toString('hex')}`;
+        schema = `gh_test_${randomBytes(6).toString('hex')}`;
         const admin = new pg.Client({ connectionString: TEST_DATABASE_URL });
         await admin.connect();
         await admin.query(`CREATE SCHEMA ${schema}`);
@@ -86,6 +88,9 @@ for (const dialect of DIALECTS) {
         provider: provider(dialect),
         migrationTableName: 'schema_migrations',
         migrationLockTableName: 'schema_migrations_lock',
+        // Named, as the server does: otherwise the migrator may find the tables of another test
+        // file's schema (running at the same time), take them for its own and not make them.
+        ...(schema !== undefined ? { migrationTableSchema: schema } : {}),
       });
       const before = await migrator.migrateTo('0002-provisioning');
       expect(before.error).toBeUndefined();
