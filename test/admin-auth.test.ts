@@ -247,6 +247,15 @@ for (const dialect of DIALECTS) {
         expect((await t.api('DELETE', `/users/${c.userId}`)).statusCode).toBe(204);
         expect(await stillOpen(c)).toBe(401);
 
+        // Ended, not paused: giving the access back does not open them again.
+        expect((await t.api('PUT', `/users/${a.userId}/role`, { role: 'viewer' })).statusCode).toBe(
+          200,
+        );
+        expect(await stillOpen(a)).toBe(401);
+        await t.api('PATCH', `/users/${b.userId}`, { active: true });
+        expect(await stillOpen(b)).toBe(401);
+        await t.signIn('ends-b@example.com', ADMIN_PASSWORD);
+
         // Password changed: every session of theirs ends; the new password signs in.
         const d2 = await t.signIn('ends-d@example.com', ADMIN_PASSWORD);
         const changed = await t.api('PUT', `/users/${d.userId}/password`, {
@@ -285,6 +294,16 @@ for (const dialect of DIALECTS) {
           { as: null },
         );
         expect(refused.statusCode).toBe(403);
+        // Restored by the IdP, the old sessions stay ended; signing in works again.
+        const on = await t.scim(
+          'PATCH',
+          `Users/${viewer.userId}`,
+          patch({ op: 'replace', value: { active: true } }),
+        );
+        expect(on.statusCode, on.body).toBe(200);
+        expect(await stillOpen(viewer)).toBe(401);
+        expect(await stillOpen(again)).toBe(401);
+        await t.signIn('linked.viewer@example.com', ADMIN_PASSWORD);
       });
     });
 

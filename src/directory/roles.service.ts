@@ -10,6 +10,7 @@ import { describeActor } from './actor.ts';
 import type { DirectoryContext } from './context.ts';
 import { inTransaction, nowOf } from './context.ts';
 import { DirectoryError, notFound } from './errors.ts';
+import { endSessionsOf } from './user.repository.ts';
 
 export const ROLES: readonly Role[] = ['admin', 'viewer'];
 
@@ -122,6 +123,7 @@ export async function revokeRole(
       .where('user_id', '=', userId)
       .executeTakeFirst();
     if (Number(result.numDeletedRows) === 0) return false;
+    await endSessionsOf(trx, userId);
     await appendEvents(
       trx,
       [

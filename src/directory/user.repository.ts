@@ -203,6 +203,15 @@ export async function writeEmails(
   await insertRows(db, 'user_emails', rows);
 }
 
+/**
+ * Ends the user's console sessions (src/admin/sessions.service.ts), in the transaction that
+ * takes their access away: a session refused only while the user is inactive would open again
+ * with them.
+ */
+export async function endSessionsOf(db: Db, userId: string): Promise<void> {
+  await db.deleteFrom('sessions').where('user_id', '=', userId).execute();
+}
+
 export async function deleteUserRow(db: Db, id: string): Promise<void> {
   await db.deleteFrom('users').where('id', '=', id).execute();
 }

@@ -15,6 +15,7 @@ import type { ListQuery, Page } from './listing.ts';
 import { listWithCaches } from './listing.ts';
 import {
   deleteUserRow,
+  endSessionsOf,
   findDeprovisionedByExternalId,
   findUserIdByUserName,
   findUserRow,
@@ -237,6 +238,10 @@ export async function updateUser(
             ? userEvent('user.restored', id, context, { userName })
             : deprovisionEvent(id, context, userName, now),
         );
+      }
+      const deactivated = Number(row.active) === 1 && columns.active !== 1;
+      if (deactivated || (row.deprovisioned_at === null && deprovisionedAt !== null)) {
+        await endSessionsOf(trx, id);
       }
       await appendEvents(trx, events, now);
       return toUser(Object.assign({}, row, values));
