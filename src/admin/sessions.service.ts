@@ -4,8 +4,9 @@
  *
  * Every request checks the session in one indexed query that joins the user and their role, so
  * a session ends at once, on every instance, when its user is deleted (the rows cascade),
- * deprovisioned or deactivated, or loses their role; a password change deletes the user's
- * sessions (credentials.ts).
+ * deprovisioned or deactivated, or loses their role; those writes also delete the user's
+ * sessions (user.service.ts, roles.service.ts), so that giving the access back opens none of
+ * them again. A password change deletes the user's sessions too (credentials.ts).
  */
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { sha256Hex } from '../lib/digest.ts';
