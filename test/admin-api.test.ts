@@ -313,6 +313,9 @@ for (const dialect of DIALECTS) {
         const last = await t.api('PUT', `/users/${t.admin.userId}/role`, { role: 'viewer' });
         expect(expectApiError(last, 409, 'conflict').message).toMatch(/last administrator/);
         expectApiError(await t.api('DELETE', `/users/${t.admin.userId}`), 409, 'conflict');
+        // Deactivated, the last administrator could no longer sign in either.
+        const off = await t.api('PATCH', `/users/${t.admin.userId}`, { active: false });
+        expect(expectApiError(off, 409, 'conflict').message).toMatch(/last administrator/);
         expectApiError(
           await t.api('PUT', `/users/${bob}/role`, { role: 'owner' }),
           400,

@@ -445,6 +445,38 @@ for (const dialect of DIALECTS) {
     });
   });
 
+  describe(`admin API: setup again when no administrator can sign in (${dialect})`, () => {
+    it('offers setup once the only administrator is deprovisioned by the identity provider', async () => {
+      const t = await startAdminApp(dialect);
+      try {
+        const needed = async () =>
+          ((await t.api('GET', '/setup', undefined, { as: null })).json() as { needed: boolean })
+            .needed;
+        expect(await needed()).toBe(false);
+        // The only administrator left is an IdP user, which the IdP then deactivates.
+        const created = await t.scim('POST', 'Users', oktaUser('idp.admin@example.com'));
+        expect(created.statusCode, created.body).toBe(201);
+        const idpAdmin = (created.json() as { id: string }).id;
+        expect((await t.api('PUT', `/users/${idpAdmin}/role`, { role: 'admin' })).statusCode).toBe(
+          200,
+        );
+        expect(
+          (await t.api('PUT', `/users/${t.admin.userId}/role`, { role: null })).statusCode,
+        ).toBe(200);
+        expect(await needed()).toBe(false);
+        const off = await t.scim(
+          'PATCH',
+          `Users/${idpAdmin}`,
+          patch({ op: 'replace', value: { active: false } }),
+        );
+        expect(off.statusCode, off.body).toBe(200);
+        expect(await needed()).toBe(true);
+      } finally {
+        await t.close();
+      }
+    });
+  });
+
   describe(`admin API: first-run setup (${dialect})`, () => {
     let t: AdminTestApp;
     beforeAll(async () => {

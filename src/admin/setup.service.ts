@@ -19,12 +19,17 @@ import { AdminError } from './errors.ts';
 export const SETUP_TOKEN_PREFIX = 'gh_setup_';
 export const SETUP_TOKEN_SECONDS = 24 * 60 * 60;
 
-/** Whether the console still needs its first administrator. */
+/** Whether the console needs an administrator: none holds the role and can sign in. */
 export async function setupNeeded(db: Db): Promise<boolean> {
+  // An administrator who cannot sign in (deactivated, or deprovisioned by an identity provider)
+  // is none: the setup link is printed again, so that the console can be recovered.
   const admin = await db
-    .selectFrom('user_roles')
-    .select('user_id')
-    .where('role', '=', 'admin')
+    .selectFrom('user_roles as r')
+    .innerJoin('users as u', 'u.id', 'r.user_id')
+    .select('r.user_id')
+    .where('r.role', '=', 'admin')
+    .where('u.active', '=', 1)
+    .where('u.deprovisioned_at', 'is', null)
     .limit(1)
     .executeTakeFirst();
   return admin === undefined;

@@ -176,6 +176,26 @@ export async function createLocalUser(
   return getUserResponse(context, user.id);
 }
 
+/** The administrators who can sign in: holding the role, active, not deprovisioned. */
+async function activeAdministrators(db: DirectoryContext['db']): Promise<string[]> {
+  const rows = await db
+    .selectFrom('user_roles as r')
+    .innerJoin('users as u', 'u.id', 'r.user_id')
+    .select('r.user_id')
+    .where('r.role', '=', 'admin')
+    .where('u.active', '=', 1)
+    .where('u.deprovisioned_at', 'is', null)
+    .execute();
+  return rows.map((r) => r.user_id);
+}
+
+function lastAdministrator(userName: string) {
+  return new AdminError(
+    'conflict',
+    `User ${JSON.stringify(userName)} is the last administrator: make another user an administrator first.`,
+  );
+}
+
 export async function updateLocalUser(
   context: DirectoryContext,
   id: string,
@@ -183,6 +203,11 @@ export async function updateLocalUser(
 ): Promise<UserResponse> {
   const user = await listedUser(context, id);
   await refuseIdpOwnedUser(context, user);
+  if (input.active === false) {
+    // Deactivated, the last administrator could no longer sign in, nor anyone else as one.
+    const admins = await activeAdministrators(context.db);
+    if (admins.length === 1 && admins[0] === id) throw lastAdministrator(user.userName);
+  }
   await updateUser(context, id, (current) => {
     // Linked by an identity provider since the check above: refuse all the same.
     const owner = idpOwner(current.origin, current.connectionId);
@@ -195,17 +220,8 @@ export async function updateLocalUser(
 export async function deleteLocalUser(context: DirectoryContext, id: string): Promise<void> {
   const user = await listedUser(context, id);
   await refuseIdpOwnedUser(context, user);
-  const admins = await context.db
-    .selectFrom('user_roles')
-    .select('user_id')
-    .where('role', '=', 'admin')
-    .execute();
-  if (admins.length === 1 && admins[0]!.user_id === id) {
-    throw new AdminError(
-      'conflict',
-      `User ${JSON.stringify(user.userName)} is the last administrator: make another user an administrator first.`,
-    );
-  }
+  const admins = await activeAdministrators(context.db);
+  if (admins.length === 1 && admins[0] === id) throw lastAdministrator(user.userName);
   // Their sessions and password go with the row (ON DELETE CASCADE).
   await deleteUser(context, id);
 }
