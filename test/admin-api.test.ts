@@ -745,6 +745,32 @@ for (const dialect of DIALECTS) {
         );
       });
 
+      it("keeps a deprovisioned user's LOCAL memberships for their restore: no add, no remove", async () => {
+        const created = await t.scim('POST', 'Users', oktaUser('hidden.member@example.com'));
+        expect(created.statusCode, created.body).toBe(201);
+        const member = (created.json() as { id: string }).id;
+        const group = (
+          await t.api('POST', '/groups', { displayName: 'Kept For Restore' })
+        ).json() as {
+          id: string;
+        };
+        const add = await t.api('POST', `/groups/${group.id}/members`, { memberId: member });
+        expect(add.statusCode, add.body).toBe(201);
+        const active = (value: boolean) =>
+          t.scim('PATCH', `Users/${member}`, patch({ op: 'replace', path: 'active', value }));
+        expect((await active(false)).statusCode).toBe(200);
+        expectApiError(
+          await t.api('DELETE', `/groups/${group.id}/members/${member}`),
+          404,
+          'not_found',
+        );
+        expect((await active(true)).statusCode).toBe(200);
+        const members = (await t.api('GET', `/groups/${group.id}/members`)).json() as {
+          items: { id: string; membershipOrigin: string }[];
+        };
+        expect(members.items.map((m) => [m.id, m.membershipOrigin])).toEqual([[member, 'LOCAL']]);
+      });
+
       it('wrong types, unknown fields and missing fields name the field', async () => {
         const wrong = await t.api('POST', '/users', { userName: 42, active: 'yes' });
         expect(expectApiError(wrong, 400, 'invalid_request').details).toEqual({
@@ -754,6 +780,15 @@ for (const dialect of DIALECTS) {
         expect(expectApiError(unknown, 400, 'invalid_request').details).toEqual({
           fields: { role: 'is not a field of this request' },
         });
+        // Named like the properties every JavaScript object has: fields all the same.
+        for (const name of ['toString', 'constructor', 'hasOwnProperty', 'valueOf']) {
+          const builtin = await t.api('POST', '/users', { userName: 'p1@example.com', [name]: 1 });
+          const error = expectApiError(builtin, 400, 'invalid_request');
+          expect(error.details, name).toEqual({
+            fields: { [name]: 'is not a field of this request' },
+          });
+          expect(error.message, name).toContain(name);
+        }
         const missing = await t.api('POST', '/groups', {});
         expect(expectApiError(missing, 400, 'invalid_request').details).toEqual({
           fields: { displayName: 'is required' },

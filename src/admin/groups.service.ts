@@ -138,6 +138,16 @@ export async function removeLocalMember(
   memberId: string,
 ): Promise<void> {
   const group = await existingGroup(context, groupId);
+  // A user the identity provider deprovisioned is gone from the platform, memberships included,
+  // until restored with them: as for an add, there is no such member to remove.
+  const user = await context.db
+    .selectFrom('users')
+    .select('deprovisioned_at')
+    .where('id', '=', memberId)
+    .executeTakeFirst();
+  if (user && user.deprovisioned_at !== null) {
+    throw new AdminError('not_found', `No user or group has the id ${JSON.stringify(memberId)}.`);
+  }
   const membership = await findMembership(context.db, groupId, memberId);
   if (!membership) {
     throw new AdminError(

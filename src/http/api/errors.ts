@@ -126,7 +126,8 @@ interface AjvError {
 
 /** `details.fields`: each field's path (dotted, as the client wrote it) and what is wrong. */
 export function fieldErrors(errors: readonly AjvError[]): Record<string, string> {
-  const fields: Record<string, string> = {};
+  // No prototype: a field named `toString` or `constructor` is a field like any other.
+  const fields = Object.create(null) as Record<string, string>;
   for (const e of errors) {
     const path = e.instancePath
       .split('/')
@@ -146,7 +147,7 @@ export function fieldErrors(errors: readonly AjvError[]): Record<string, string>
       message = e.message ?? 'is not valid';
     }
     const field = path.join('.') || '(body)';
-    fields[field] ??= message;
+    if (!Object.hasOwn(fields, field)) fields[field] = message;
   }
   return fields;
 }
