@@ -4,9 +4,10 @@
  */
 import path from 'node:path';
 import Fastify from 'fastify';
-import type { FastifyInstance, FastifyReply } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Config } from './config.ts';
 import type { DatabaseHandle } from './db/database.ts';
+import { redactUrl } from './lib/secrets.ts';
 import { adminApi } from './http/api/docs.ts';
 import { ApiError } from './http/api/errors.ts';
 import { registerConsole } from './http/console.ts';
@@ -55,6 +56,17 @@ export async function buildApp({
               '*.csrfToken',
               '*.key',
             ],
+            // pino's request serializer, with the query string's secret-named values redacted
+            // (a client may put a token in the URL; it stays out of the logs all the same).
+            serializers: {
+              req: (request: FastifyRequest) => ({
+                method: request.method,
+                url: redactUrl(request.url),
+                host: request.host,
+                remoteAddress: request.ip,
+                remotePort: request.socket?.remotePort,
+              }),
+            },
             ...(logStream ? { stream: logStream } : {}),
           },
     bodyLimit: config.maxBodyBytes,

@@ -107,8 +107,15 @@ for (const dialect of DIALECTS) {
             ['admin@example.com', 'wrong_password'],
             ['nobody@example.com', 'unknown_user'],
           ]);
+          // A secret in a query string is redacted from the request's log line too.
+          await logged.app.inject({ url: '/scim/v2/Users?password=Leak-1&api_key=Leak-2&count=1' });
+          expect(
+            logs.some((line) => line.includes('password=[redacted]&api_key=[redacted]&count=1')),
+          ).toBe(true);
           const all = logs.join('\n');
           for (const secret of [
+            'Leak-1',
+            'Leak-2',
             'wrong password 123',
             'wrong password 456',
             ADMIN_PASSWORD,

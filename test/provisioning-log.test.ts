@@ -81,6 +81,19 @@ for (const dialect of DIALECTS) {
       expect(JSON.stringify(rows)).not.toContain(t.token);
     });
 
+    it('redacts secret-named values of the query string', async () => {
+      const since = new Date().toISOString();
+      const response = await t.scim(
+        'GET',
+        `Users?count=1&password=${SECRET}&access%5Ftoken=${SECRET}&filter=userName%20pr`,
+      );
+      expect(response.statusCode).toBe(200);
+      const [entry] = await entriesSince(since);
+      expect(entry!.query).toBe(
+        'count=1&password=[redacted]&access%5Ftoken=[redacted]&filter=userName%20pr',
+      );
+    });
+
     it('records a request whose body nests deeper than the stack, cutting the deep part', async () => {
       const since = new Date().toISOString();
       const created = await t.scim('POST', 'Users', oktaUser(userName()));

@@ -16,6 +16,7 @@ import { sqliteWriterOf } from '../db/sqlite-writer.ts';
 import type { ProvisioningLogRow } from '../db/tables.ts';
 import { chunks } from '../lib/chunks.ts';
 import { uuidv7 } from '../lib/ids.ts';
+import { REDACTED, SECRET_KEY, redactQuery } from '../lib/secrets.ts';
 
 export interface LogEntry {
   readonly at: string;
@@ -47,10 +48,7 @@ const BATCH = 500;
 const MAX_BUFFERED = 20_000;
 /** The most of a body kept, in characters of JSON. */
 export const MAX_BODY_CHARS = 64 * 1024;
-export const REDACTED = '[redacted]';
-
-/** Keys whose values are secrets wherever they appear. */
-const SECRET_KEY = /pass(word)?|secret|token|authorization|credential|api[-_]?key/i;
+export { REDACTED };
 
 /** How deep a stored body goes: SCIM's own nest a few levels; what lies below is cut. */
 const MAX_BODY_DEPTH = 32;
@@ -95,7 +93,7 @@ function toRow(entry: LogEntry): ProvisioningLogRow {
     connection_name: entry.connectionName,
     method: entry.method,
     path: entry.path.slice(0, 2048),
-    query: entry.query === null ? null : entry.query.slice(0, 4096),
+    query: entry.query === null ? null : redactQuery(entry.query).slice(0, 4096),
     status: entry.status,
     scim_type: entry.scimType,
     duration_ms: Math.round(entry.durationMs * 1000) / 1000,
