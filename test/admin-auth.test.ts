@@ -448,6 +448,11 @@ for (const dialect of DIALECTS) {
         const ui = await t.app.inject({ method: 'GET', url: '/api/docs/' });
         expect(ui.statusCode).toBe(200);
         expect(ui.headers['content-type']).toMatch(/text\/html/);
+        // Its HTML carries a CSP like the console's: scripts from the server only.
+        const csp = String(ui.headers['content-security-policy']);
+        expect(csp).toContain("script-src 'self'");
+        expect(csp).toContain("object-src 'none'");
+        expect(csp).not.toContain('upgrade-insecure-requests');
       });
     });
   });

@@ -43,5 +43,20 @@ export async function adminApi(app: FastifyInstance, options: ApiPluginOptions):
     },
   });
   await app.register(apiPlugin, { ...options, prefix: API_PREFIX });
-  await app.register(swaggerUi, { routePrefix: DOCS_PREFIX });
+  // The page and its assets carry a Content-Security-Policy, like the console's pages: the
+  // plugin's, without upgrade-insecure-requests (it would send the page's own requests to https
+  // on a server reached over http) and with inline styles, which the UI sets (as the console's).
+  await app.register(swaggerUi, {
+    routePrefix: DOCS_PREFIX,
+    staticCSP: true,
+    transformStaticCSP: (header) =>
+      header
+        .split(';')
+        .map((directive) => directive.trim())
+        .filter((directive) => directive !== '' && directive !== 'upgrade-insecure-requests')
+        .map((directive) =>
+          directive.startsWith('style-src ') ? `${directive} 'unsafe-inline'` : directive,
+        )
+        .join('; '),
+  });
 }
