@@ -362,6 +362,11 @@ for (const dialect of DIALECTS) {
         const again = await t.scim('POST', 'Users', oktaUser(user.userName));
         expect(again.statusCode, again.body).toBe(201);
         expect(json(again)).toMatchObject({ id: user.id, active: true });
+        // The answer is the user as a GET reads it: their groups back with them.
+        expect(json(again).groups).toEqual([
+          expect.objectContaining({ value: group.id, type: 'direct' }),
+        ]);
+        expect(json(again)).toEqual(json(await t.scim('GET', `Users/${user.id}`)));
         expect(await platformUserIds()).toContain(user.id);
         expect(await platformMembers(group.id)).toEqual([user.id]);
       });

@@ -487,7 +487,10 @@ function registerResource<T extends { id: string; version: number }>(
     const context = contextOf(request);
     const item = await kind.create(context, request.body);
     touched(request, item.id);
-    const rendered = await renderWritten(context, item, projection(request), { created: true });
+    const rendered = await renderWritten(context, item, projection(request), {
+      // A create that restored or linked an existing resource (version > 1) may have groups.
+      created: item.version === 1,
+    });
     return sendResource(
       reply.header('Location', `${context.baseUrl}${endpoint}/${item.id}`),
       rendered,
