@@ -592,6 +592,10 @@ for (const dialect of DIALECTS) {
         // No body at all: the default grace of 24 hours.
         const again = await t.api('POST', `/connections/${entra.id}/rotate-token`);
         expect(again.statusCode, again.body).toBe(200);
+        const extra = await t.api('POST', `/connections/${entra.id}/revoke-tokens`, { x: 1 });
+        expect(expectApiError(extra, 400, 'invalid_request').details).toEqual({
+          fields: { x: 'is not a field of this request' },
+        });
         const revoked = await t.api('POST', `/connections/${entra.id}/revoke-tokens`);
         expect(revoked.json()).toEqual({ revoked: 2 });
         await new Promise((resolve) => setTimeout(resolve, 1100)); // SCIM keeps tokens 1 s

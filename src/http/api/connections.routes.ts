@@ -20,6 +20,7 @@ import {
   errors,
   idParams,
   itemsOf,
+  noBody,
   rotateBody,
   settingsBody,
 } from './schemas.ts';
@@ -153,6 +154,7 @@ export function connectionRoutes(app: FastifyInstance, deps: ApiDeps): void {
         tags,
         summary: 'End every token of the connection at once',
         params: idParams,
+        body: noBody,
         response: {
           200: {
             type: 'object',

@@ -360,6 +360,12 @@ export const settingsBody = body({
   linkLocalUsers: { type: 'boolean' },
   rateLimit: { type: ['integer', 'null'] },
 });
+/** A POST that takes no body: none, `null` or `{}`; anything more is refused. */
+export const noBody = {
+  type: ['object', 'null'],
+  properties: {},
+  additionalProperties: false,
+} as const;
 export const rotateBody = {
   type: ['object', 'null'],
   properties: {
