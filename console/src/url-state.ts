@@ -4,6 +4,8 @@ import { useSearchParams } from 'react-router';
 /**
  * A page's state in the URL's query (search, filters, sort, page), so that what an admin sees
  * can be linked to and survives a reload. Changing anything but the page goes back to page 1.
+ * Each change is a step of the browser's history (Back returns to the previous page, filter or
+ * order), but the search text: it changes as the admin types, so it replaces the current step.
  */
 export function useUrlState() {
   const [params, setParams] = useSearchParams();
@@ -20,7 +22,7 @@ export function useUrlState() {
           if (!('page' in changes)) next.delete('page');
           return next;
         },
-        { replace: true },
+        { replace: Object.keys(changes).every((key) => key === 'q') },
       );
     },
     [setParams],

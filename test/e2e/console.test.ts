@@ -360,6 +360,12 @@ for (const dialect of RUN ? DIALECTS : []) {
         expect(
           await page.getByRole('columnheader', { name: 'Username' }).getAttribute('aria-sort'),
         ).toBe('descending');
+        // Each order or filter is a step of the history: Back returns to the one before.
+        await page.getByRole('button', { name: 'Username' }).click();
+        await expect.poll(() => page.url(), { timeout: 10_000 }).toContain('order=asc');
+        await page.goBack();
+        await expect.poll(() => page.url(), { timeout: 10_000 }).toContain('order=desc');
+        await expectText(firstRow, VIEWER.userName);
       },
       STEP,
     );
