@@ -8,7 +8,7 @@ import { randomBytes } from 'node:crypto';
 import { sha256Hex } from '../lib/digest.ts';
 import type { Db } from '../db/database.ts';
 import type { DirectoryContext } from '../directory/context.ts';
-import { grantRole } from '../directory/roles.service.ts';
+import { administratorsWhoCanSignIn, grantRole } from '../directory/roles.service.ts';
 import { createUser } from '../directory/user.service.ts';
 import type { User } from '../directory/user.service.ts';
 import { normalizeResource } from '../scim/resource.ts';
@@ -23,16 +23,7 @@ export const SETUP_TOKEN_SECONDS = 24 * 60 * 60;
 export async function setupNeeded(db: Db): Promise<boolean> {
   // An administrator who cannot sign in (deactivated, or deprovisioned by an identity provider)
   // is none: the setup link is printed again, so that the console can be recovered.
-  const admin = await db
-    .selectFrom('user_roles as r')
-    .innerJoin('users as u', 'u.id', 'r.user_id')
-    .select('r.user_id')
-    .where('r.role', '=', 'admin')
-    .where('u.active', '=', 1)
-    .where('u.deprovisioned_at', 'is', null)
-    .limit(1)
-    .executeTakeFirst();
-  return admin === undefined;
+  return (await administratorsWhoCanSignIn(db, 1)).length === 0;
 }
 
 /**

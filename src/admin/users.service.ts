@@ -8,7 +8,7 @@ import { listEvents } from '../changes/events.ts';
 import type { Event } from '../changes/events.ts';
 import type { Role } from '../db/tables.ts';
 import type { DirectoryContext } from '../directory/context.ts';
-import { grantRole, revokeRole } from '../directory/roles.service.ts';
+import { administratorsWhoCanSignIn, grantRole, revokeRole } from '../directory/roles.service.ts';
 import {
   createUser,
   deleteUser,
@@ -176,19 +176,6 @@ export async function createLocalUser(
   return getUserResponse(context, user.id);
 }
 
-/** The administrators who can sign in: holding the role, active, not deprovisioned. */
-async function activeAdministrators(db: DirectoryContext['db']): Promise<string[]> {
-  const rows = await db
-    .selectFrom('user_roles as r')
-    .innerJoin('users as u', 'u.id', 'r.user_id')
-    .select('r.user_id')
-    .where('r.role', '=', 'admin')
-    .where('u.active', '=', 1)
-    .where('u.deprovisioned_at', 'is', null)
-    .execute();
-  return rows.map((r) => r.user_id);
-}
-
 function lastAdministrator(userName: string) {
   return new AdminError(
     'conflict',
@@ -205,7 +192,7 @@ export async function updateLocalUser(
   await refuseIdpOwnedUser(context, user);
   if (input.active === false) {
     // Deactivated, the last administrator could no longer sign in, nor anyone else as one.
-    const admins = await activeAdministrators(context.db);
+    const admins = await administratorsWhoCanSignIn(context.db);
     if (admins.length === 1 && admins[0] === id) throw lastAdministrator(user.userName);
   }
   await updateUser(context, id, (current) => {
@@ -220,7 +207,7 @@ export async function updateLocalUser(
 export async function deleteLocalUser(context: DirectoryContext, id: string): Promise<void> {
   const user = await listedUser(context, id);
   await refuseIdpOwnedUser(context, user);
-  const admins = await activeAdministrators(context.db);
+  const admins = await administratorsWhoCanSignIn(context.db);
   if (admins.length === 1 && admins[0] === id) throw lastAdministrator(user.userName);
   // Their sessions and password go with the row (ON DELETE CASCADE).
   await deleteUser(context, id);

@@ -40,6 +40,22 @@ export interface RoleChangeOptions {
 }
 
 /**
+ * The administrators who can sign in: holding the role, active, not deprovisioned (at most
+ * `limit` of them). One who cannot sign in keeps no one's way into the console.
+ */
+export async function administratorsWhoCanSignIn(db: Db, limit?: number): Promise<string[]> {
+  let query = db
+    .selectFrom('user_roles as r')
+    .innerJoin('users as u', 'u.id', 'r.user_id')
+    .select('r.user_id')
+    .where('r.role', '=', 'admin')
+    .where('u.active', '=', 1)
+    .where('u.deprovisioned_at', 'is', null);
+  if (limit !== undefined) query = query.limit(limit);
+  return (await query.execute()).map((r) => r.user_id);
+}
+
+/**
  * Under `keepAnAdministrator`, throws when the user is the last administrator. Locks the
  * administrators' rows on PostgreSQL so that two concurrent demotions cannot both pass.
  */
