@@ -8,8 +8,8 @@ import type { Db, Dialect } from '../db/database.ts';
 import { compileFilter } from './filter-sql.ts';
 import { invalidValue } from '../scim/errors.ts';
 import type { Filter } from '../scim/filter-ast.ts';
-import { leafOf, resolveAttribute } from '../scim/schema.ts';
-import type { AttributeDefinition, ResourceTypeDefinition } from '../scim/schema.ts';
+import { findSubAttribute, leafOf, resolveAttribute } from '../scim/schema.ts';
+import type { ResourceTypeDefinition } from '../scim/schema.ts';
 
 export interface ListQuery {
   readonly filter?: Filter;
@@ -78,7 +78,10 @@ export function sortExpression(
       return sql.ref('users.email_lc');
   }
   // A multi-valued attribute without a sub-attribute orders by its elements' `value`.
-  const leaf = attribute.multiValued && !subAttribute ? findValueOf(attribute) : leafOf(resolved);
+  const leaf =
+    attribute.multiValued && !subAttribute
+      ? findSubAttribute(attribute, 'value')
+      : leafOf(resolved);
   if (
     !leaf ||
     leaf.type === 'complex' ||
@@ -109,10 +112,6 @@ export function sortExpression(
     expr = sql`(SELECT json_extract(e.value, ${sql.lit(`$."${leaf.name}"`)}) FROM json_each(${data}, ${list}) AS e WHERE e.type = 'object' ORDER BY json_extract(e.value, '$.primary') IS 1 DESC, e.key LIMIT 1)`;
   }
   return leaf.caseExact || leaf.type !== 'string' ? expr : sql`lower(${expr})`;
-}
-
-function findValueOf(attribute: AttributeDefinition): AttributeDefinition | undefined {
-  return attribute.subAttributes?.find((a) => a.name === 'value');
 }
 
 /**
