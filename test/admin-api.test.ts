@@ -45,6 +45,7 @@ interface MemberItem {
   email: string | null;
   active: boolean | null;
   membershipOrigin: string;
+  mappings: string[];
   connection: { id: string; name: string } | null;
   memberOrigin: string;
 }
@@ -226,6 +227,7 @@ for (const dialect of DIALECTS) {
             type: 'direct',
             origin: 'IDP',
             connection: { id: t.connectionId, name: 'okta' },
+            mappings: ['IDP'],
           },
         ]);
         expect(body.scim).toMatchObject({
@@ -400,7 +402,11 @@ for (const dialect of DIALECTS) {
         const carol = idp.get('carol.white@example.com')!;
         const added = await t.api('POST', `/groups/${engineering}/members`, { memberId: carol });
         expect(added.statusCode, added.body).toBe(201);
-        expect(added.json()).toEqual({ memberId: carol, membershipOrigin: 'LOCAL' });
+        expect(added.json()).toEqual({
+          memberId: carol,
+          membershipOrigin: 'LOCAL',
+          mappings: ['LOCAL'],
+        });
         expectApiError(
           await t.api('POST', `/groups/${engineering}/members`, { memberId: carol }),
           409,
@@ -453,6 +459,122 @@ for (const dialect of DIALECTS) {
           'not_found',
         );
         expect((await members(engineering)).total).toBe(2);
+      });
+
+      it("holds a membership by the IdP's mapping and a LOCAL one together; each side removes only its own", async () => {
+        const alice = idp.get('alice.smith@example.com')!;
+        const carol = idp.get('carol.white@example.com')!;
+        const mappingsOf = async (id: string) => {
+          const item = (await members(engineering, 'limit=100')).items.find((m) => m.id === id);
+          return item
+            ? [item.membershipOrigin, item.mappings, item.connection?.name ?? null]
+            : null;
+        };
+        const okta = (op: 'add' | 'remove', id: string) =>
+          t.scim(
+            'PATCH',
+            `Groups/${engineering}`,
+            op === 'add'
+              ? patch({ op: 'add', path: 'members', value: [{ value: id }] })
+              : patch({ op: 'remove', path: `members[value eq "${id}"]` }),
+          );
+        const since = (
+          (await t.api('GET', '/events?order=desc&limit=1')).json() as { items: { seq: number }[] }
+        ).items[0]!.seq;
+
+        // A LOCAL mapping beside Okta's: the membership stays Okta's, held twice.
+        const added = await t.api('POST', `/groups/${engineering}/members`, { memberId: alice });
+        expect(added.statusCode, added.body).toBe(201);
+        expect(added.json()).toEqual({
+          memberId: alice,
+          membershipOrigin: 'IDP',
+          mappings: ['IDP', 'LOCAL'],
+        });
+        expect(await mappingsOf(alice)).toEqual(['IDP', ['IDP', 'LOCAL'], 'okta']);
+        expectApiError(
+          await t.api('POST', `/groups/${engineering}/members`, { memberId: alice }),
+          409,
+          'conflict',
+        );
+        // Okta unassigns her: the LOCAL mapping keeps her in the group.
+        expect((await okta('remove', alice)).statusCode).toBe(204);
+        expect(await mappingsOf(alice)).toEqual(['LOCAL', ['LOCAL'], null]);
+        const detail = (await t.api('GET', `/users/${alice}`)).json() as {
+          groups: { id: string; origin: string; mappings: string[] }[];
+        };
+        expect(detail.groups.find((g) => g.id === engineering)).toMatchObject({
+          origin: 'LOCAL',
+          mappings: ['LOCAL'],
+        });
+        // Okta assigns her again: both hold it; the console's removal takes its own only.
+        expect((await okta('add', alice)).statusCode).toBe(204);
+        expect(await mappingsOf(alice)).toEqual(['IDP', ['IDP', 'LOCAL'], 'okta']);
+        expect((await t.api('DELETE', `/groups/${engineering}/members/${alice}`)).statusCode).toBe(
+          204,
+        );
+        expect(await mappingsOf(alice)).toEqual(['IDP', ['IDP'], 'okta']);
+        expectApiError(
+          await t.api('DELETE', `/groups/${engineering}/members/${alice}`),
+          409,
+          'idp_owned',
+        );
+
+        // Okta's add of someone the console added first gives the membership Okta's mapping too,
+        // and a PUT without them takes Okta's away, not the LOCAL one.
+        expect(
+          (await t.api('POST', `/groups/${engineering}/members`, { memberId: carol })).statusCode,
+        ).toBe(201);
+        const everyone = (ids: string[]) =>
+          t.scim('PUT', `Groups/${engineering}`, {
+            schemas: [GROUP_SCHEMA],
+            displayName: 'Engineering',
+            members: ids.map((value) => ({ value })),
+          });
+        const bob = idp.get('bob.jones@example.com')!;
+        expect((await everyone([alice, bob, carol])).statusCode).toBe(200);
+        expect(await mappingsOf(carol)).toEqual(['IDP', ['IDP', 'LOCAL'], 'okta']);
+        expect((await everyone([alice, bob])).statusCode).toBe(200);
+        expect(await mappingsOf(carol)).toEqual(['LOCAL', ['LOCAL'], null]);
+        // Okta maps her again, then the console lets go: Okta's mapping alone holds her, and
+        // Okta's removal ends the membership.
+        expect((await everyone([alice, bob, carol])).statusCode).toBe(200);
+        expect((await t.api('DELETE', `/groups/${engineering}/members/${carol}`)).statusCode).toBe(
+          204,
+        );
+        expect(await mappingsOf(carol)).toEqual(['IDP', ['IDP'], 'okta']);
+        expect((await okta('remove', carol)).statusCode).toBe(204);
+        expect(await mappingsOf(carol)).toBeNull();
+
+        // The feed: a membership begins and ends once; a mapping that comes or goes while the
+        // other holds the membership is `group.membership_updated`.
+        const feed = (
+          (await t.api('GET', `/events?after=${since}&limit=100`)).json() as {
+            items: { type: string; relatedId?: string; summary: Record<string, unknown> }[];
+          }
+        ).items.filter((e) => e.type.startsWith('group.member'));
+        const of = (id: string) =>
+          feed
+            .filter((e) => e.relatedId === id)
+            .map((e) =>
+              e.type === 'group.membership_updated'
+                ? `${String(e.summary.change)} ${String(e.summary.mapping)}`
+                : e.type,
+            );
+        expect(of(alice)).toEqual(['added LOCAL', 'removed IDP', 'added IDP', 'removed LOCAL']);
+        expect(of(carol)).toEqual([
+          'group.member_added',
+          'added IDP',
+          'removed IDP',
+          'added IDP',
+          'removed LOCAL',
+          'group.member_removed',
+        ]);
+        expect(feed.find((e) => e.type === 'group.membership_updated')?.summary).toEqual({
+          memberId: alice,
+          memberType: 'User',
+          mapping: 'LOCAL',
+          change: 'added',
+        });
       });
 
       it('pages and searches members by name, groups and users alike, without deprovisioned users', async () => {

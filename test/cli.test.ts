@@ -293,15 +293,27 @@ describe('gatehouse CLI', () => {
     } finally {
       await database.close();
     }
-    // The IdP's mapping is the IdP's to remove, and is not doubled by a LOCAL one.
+    // The IdP's mapping is the IdP's to remove; a LOCAL one beside it is the operator's.
     const remove = await gatehouse(['groups', 'remove-member', groupId, memberId]);
     expect(remove.code).toBe(1);
     expect(remove.stderr).toMatch(
       /mapped by the connection "onelogin": remove it in the identity provider/,
     );
-    const add = await gatehouse(['groups', 'add-member', groupId, memberId]);
-    expect(add.code).toBe(1);
-    expect(add.stderr).toMatch(/already a member of "Okta Engineering" \(membership origin IDP\)/);
+    expect(await json(['groups', 'add-member', groupId, memberId])).toEqual({
+      group: groupId,
+      user: memberId,
+      member: true,
+      origin: 'IDP',
+      mappings: ['IDP', 'LOCAL'],
+    });
+    const again = await gatehouse(['groups', 'add-member', groupId, memberId]);
+    expect(again.code).toBe(1);
+    expect(again.stderr).toMatch(/already a member of "Okta Engineering" with a LOCAL mapping/);
+    const shown = await gatehouse(['groups', 'show', groupId]);
+    expect(shown.stdout).toMatch(/mapped\.member@example\.com\s+IDP, LOCAL/);
+    const unmapped = await gatehouse(['groups', 'remove-member', groupId, memberId]);
+    expect(unmapped.code, unmapped.stderr).toBe(0);
+    expect(unmapped.stdout).toMatch(/the membership stays, mapped by the identity provider/);
     // A user the IdP deprovisioned is gone from the platform.
     const gone = await gatehouse(['groups', 'add-member', groupId, goneId]);
     expect(gone.code).toBe(1);
@@ -315,17 +327,17 @@ describe('gatehouse CLI', () => {
     expect(await json(['groups', 'add-member', groupId, local.id])).toMatchObject({
       member: true,
       origin: 'LOCAL',
+      mappings: ['LOCAL'],
     });
     expect(await json(['groups', 'remove-member', groupId, local.id])).toMatchObject({
       member: false,
+      mappings: [],
     });
-    const members = await json<{ members: { display: string; origin: string }[] }>([
-      'groups',
-      'show',
-      groupId,
-    ]);
-    expect(members.members.map((m) => [m.display, m.origin])).toEqual([
-      ['mapped.member@example.com', 'IDP'],
+    const members = await json<{
+      members: { display: string; origin: string; mappings: string[] }[];
+    }>(['groups', 'show', groupId]);
+    expect(members.members.map((m) => [m.display, m.origin, m.mappings])).toEqual([
+      ['mapped.member@example.com', 'IDP', ['IDP']],
     ]);
   });
 

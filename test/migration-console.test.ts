@@ -1,6 +1,8 @@
 /**
- * Migration 0003 on a database that has data already: the users' search text and email and
- * the memberships' member names are filled in, and the console's lists answer from them.
+ * The migrations after 0002 on a database that has data already: the users' search text and
+ * email and the memberships' member names are filled in (0003), the feed's membership changes
+ * name their member (0004), a LOCAL membership is held by its LOCAL mapping (0006), and the
+ * console's lists answer from them.
  */
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
@@ -18,6 +20,8 @@ import * as initial from '../src/db/migrations/0001-initial.ts';
 import * as provisioning from '../src/db/migrations/0002-provisioning.ts';
 import * as consoleTables from '../src/db/migrations/0003-console.ts';
 import * as relatedEvents from '../src/db/migrations/0004-related-events.ts';
+import * as failuresIndex from '../src/db/migrations/0005-failures-index.ts';
+import * as membershipMappings from '../src/db/migrations/0006-membership-mappings.ts';
 import { DIALECTS, TEST_DATABASE_URL } from './support/databases.ts';
 
 const ALL = {
@@ -25,6 +29,8 @@ const ALL = {
   '0002-provisioning': provisioning,
   '0003-console': consoleTables,
   '0004-related-events': relatedEvents,
+  '0005-failures-index': failuresIndex,
+  '0006-membership-mappings': membershipMappings,
 };
 
 function provider(dialect: Dialect): MigrationProvider {
@@ -40,7 +46,7 @@ function provider(dialect: Dialect): MigrationProvider {
 }
 
 for (const dialect of DIALECTS) {
-  describe(`migration 0003 over existing data (${dialect})`, () => {
+  describe(`migrations over existing data (${dialect})`, () => {
     let db: Kysely<unknown>;
     let cleanup: () => Promise<void>;
     /** PostgreSQL: the test's own schema, where the migrator keeps its tables. */
@@ -127,14 +133,13 @@ for (const dialect of DIALECTS) {
         version, data, display_name, display_name_lc)
         VALUES ('00000000-0000-7000-8000-0000000000a1', NULL, 'LOCAL', NULL, ${now}, ${now}, 1,
         ${json({ displayName: 'Team' })}, 'Team', 'team')`.execute(db);
-      for (const [member, type] of [
-        ['00000000-0000-7000-8000-000000000001', 'User'],
-        ['00000000-0000-7000-8000-000000000002', 'User'],
+      for (const [member, type, origin, connection] of [
+        ['00000000-0000-7000-8000-000000000001', 'User', 'LOCAL', null],
+        ['00000000-0000-7000-8000-000000000002', 'User', 'IDP', 'okta-connection'],
       ]) {
         await sql`INSERT INTO memberships (group_id, member_id, member_type, origin, connection_id, created_at)
-          VALUES ('00000000-0000-7000-8000-0000000000a1', ${member}, ${type}, 'LOCAL', NULL, ${now})`.execute(
-          db,
-        );
+          VALUES ('00000000-0000-7000-8000-0000000000a1', ${member}, ${type}, ${origin},
+          ${connection}, ${now})`.execute(db);
       }
 
       // Change-feed rows from before 0004: a membership change names its member in its summary.
@@ -188,6 +193,11 @@ for (const dialect of DIALECTS) {
         { limit: 10, offset: 0 },
       );
       expect(members.rows.map((m) => m.user_name)).toEqual(['anon', 'Zoë.Quinn@Example.com']);
+      // 0006: a LOCAL membership is held by the LOCAL mapping; an IDP one by the IdP's alone.
+      expect(members.rows.map((m) => [m.origin, Number(m.local_mapping)])).toEqual([
+        ['IDP', 0],
+        ['LOCAL', 1],
+      ]);
 
       if (dialect === 'postgres') {
         // The trigram index, where the database allows the extension (this one does).

@@ -247,23 +247,37 @@ for (const dialect of DIALECTS) {
 
       it('a group create for the displayName of a LOCAL group links it and keeps its LOCAL memberships', async () => {
         const kept = await localUser();
+        const both = await scimUser();
         const name = unique('LocalGroup');
-        const group = await createLocalGroup(local(), { displayName: name }, [{ value: kept.id }]);
+        const group = await createLocalGroup(local(), { displayName: name }, [
+          { value: kept.id },
+          { value: both.id },
+        ]);
         const pushed = await scimUser();
         const response = await t.scim('POST', 'Groups', {
           schemas: [GROUP_SCHEMA],
           displayName: name,
-          members: [{ value: pushed.id }],
+          members: [{ value: pushed.id }, { value: both.id }],
         });
         expect(response.statusCode, response.body).toBe(201);
         expect(json(response).id).toBe(group.id);
         const members = (await membersOf(local(), [group.id])).get(group.id) ?? [];
-        expect(members.map((m) => [m.id, m.origin]).sort()).toEqual(
+        // Someone the admin added and the IdP pushes is held by both mappings.
+        expect(members.map((m) => [m.id, m.origin, m.localMapping]).sort()).toEqual(
           [
-            [kept.id, 'LOCAL'],
-            [pushed.id, 'IDP'],
+            [kept.id, 'LOCAL', true],
+            [both.id, 'IDP', true],
+            [pushed.id, 'IDP', false],
           ].sort(),
         );
+        expect(await eventTypes(group.id)).toEqual([
+          'group.created',
+          'group.member_added',
+          'group.member_added',
+          'group.linked',
+          'group.member_added',
+          'group.membership_updated',
+        ]);
       });
     });
 

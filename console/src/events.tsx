@@ -19,6 +19,7 @@ const EVENT_LABELS: Record<string, string> = {
   'group.deleted': 'Group deleted',
   'group.member_added': 'Member added',
   'group.member_removed': 'Member removed',
+  'group.membership_updated': 'Membership mapping changed',
   'connection.created': 'Connection created',
   'connection.updated': 'Connection rules changed',
   'connection.deleted': 'Connection deleted',
@@ -52,6 +53,8 @@ export function EventTypeBadge({ type }: { type: string }) {
 
 const SUMMARY_LABELS: Record<string, string> = {
   changed: 'changed',
+  change: 'mapping',
+  mapping: 'of',
   origin: 'origin',
   previousOrigin: 'was',
   role: 'role',

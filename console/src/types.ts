@@ -32,6 +32,8 @@ export interface UserGroup {
   readonly origin: Origin | null;
   /** The connection behind a direct IDP membership. */
   readonly connection: ConnectionRef | null;
+  /** The mappings that hold a direct membership, the IdP's first; empty for an indirect one. */
+  readonly mappings: readonly Origin[];
 }
 
 export interface UserDetail extends User {
@@ -59,6 +61,8 @@ export interface Member {
   readonly email: string | null;
   readonly active: boolean | null;
   readonly membershipOrigin: Origin;
+  /** The mappings that hold the membership, the IdP's first: IDP, LOCAL or both. */
+  readonly mappings: readonly Origin[];
   readonly connection: ConnectionRef | null;
   readonly memberOrigin: Origin | null;
 }

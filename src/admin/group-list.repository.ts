@@ -119,6 +119,7 @@ export async function pageOfMembers(
       'm.member_type',
       'm.origin',
       'm.connection_id',
+      'm.local_mapping',
       'c.name as connection_name',
       'u.user_name',
       'u.data as user_data',
@@ -142,7 +143,13 @@ export async function findMembership(db: Db, groupId: string, memberId: string) 
   return db
     .selectFrom('memberships as m')
     .leftJoin('connections as c', 'c.id', 'm.connection_id')
-    .select(['m.origin', 'm.connection_id', 'm.member_type', 'c.name as connection_name'])
+    .select([
+      'm.origin',
+      'm.connection_id',
+      'm.local_mapping',
+      'm.member_type',
+      'c.name as connection_name',
+    ])
     .where('m.group_id', '=', groupId)
     .where('m.member_id', '=', memberId)
     .executeTakeFirst();

@@ -1,10 +1,11 @@
 /**
  * The console's rules for groups and memberships. An IDP group's name and existence belong to
- * its identity provider (409 `idp_owned`); its members are shared: the console adds `LOCAL`
- * memberships to any group and removes only those, while the IdP's mappings (`IDP`
- * memberships) are changed in the IdP. The IdP's own writes leave `LOCAL` memberships alone
- * (group.service.ts, scopeOf).
+ * its identity provider (409 `idp_owned`); its members are shared: a membership is held by the
+ * IdP's mapping, a LOCAL one (the console's or the CLI's), or both. The console adds and removes
+ * LOCAL mappings on any group, while the IdP's mappings are changed in the IdP; the IdP's own
+ * writes leave LOCAL mappings alone (group.service.ts, scopeOf).
  */
+import type { Origin } from '../db/tables.ts';
 import type { DirectoryContext } from '../directory/context.ts';
 import { createGroup, deleteGroup, findGroup, updateGroup } from '../directory/group.service.ts';
 import type { Group } from '../directory/group.service.ts';
@@ -19,7 +20,7 @@ import {
   pageOfMembers,
 } from './group-list.repository.ts';
 import type { GroupListQuery, MemberListQuery } from './group-list.repository.ts';
-import { groupResponse, memberResponse } from './views.ts';
+import { groupResponse, mappingsOf, memberResponse } from './views.ts';
 import type { GroupResponse, MemberResponse } from './views.ts';
 
 type ReadContext = Pick<DirectoryContext, 'db' | 'dialect'>;
@@ -101,12 +102,16 @@ export async function listMemberPage(
   return { total, items: rows.map(memberResponse) };
 }
 
-/** Adds a LOCAL membership to any group, IDP groups included. */
+/**
+ * Adds a LOCAL mapping to any group's member, IDP groups included: a membership where there was
+ * none, or a second mapping beside the identity provider's, which keeps the member in the group
+ * when the IdP removes them.
+ */
 export async function addLocalMember(
   context: DirectoryContext,
   groupId: string,
   memberId: string,
-): Promise<{ memberId: string; membershipOrigin: 'LOCAL' }> {
+): Promise<{ memberId: string; membershipOrigin: Origin; mappings: Origin[] }> {
   const group = await existingGroup(context, groupId);
   const user = await context.db
     .selectFrom('users')
@@ -118,20 +123,30 @@ export async function addLocalMember(
     throw new AdminError('not_found', `No user or group has the id ${JSON.stringify(memberId)}.`);
   }
   const existing = await findMembership(context.db, groupId, memberId);
-  if (existing) {
+  if (existing && Number(existing.local_mapping) === 1) {
     throw new AdminError(
       'conflict',
-      `${JSON.stringify(memberId)} is already a member of ${JSON.stringify(group.displayName)} (membership origin ${existing.origin}).`,
+      `${JSON.stringify(memberId)} is already a member of ${JSON.stringify(group.displayName)} with a LOCAL mapping.`,
     );
   }
   await updateGroup(context, groupId, (current) => ({
     data: current.data,
     members: [{ kind: 'add', members: [{ value: memberId }] }],
   }));
-  return { memberId, membershipOrigin: 'LOCAL' };
+  const after = await findMembership(context.db, groupId, memberId);
+  const origin = after?.origin ?? 'LOCAL';
+  return {
+    memberId,
+    membershipOrigin: origin,
+    mappings: mappingsOf(origin, Number(after?.local_mapping ?? 1) === 1),
+  };
 }
 
-/** Removes a LOCAL membership; an identity provider's mapping stays (409 `idp_owned`). */
+/**
+ * Removes a member's LOCAL mapping: the membership ends, unless the identity provider maps it
+ * too (then it stays, the IdP's). A membership the IdP maps alone is the IdP's to remove (409
+ * `idp_owned`).
+ */
 export async function removeLocalMember(
   context: DirectoryContext,
   groupId: string,
@@ -156,7 +171,7 @@ export async function removeLocalMember(
     );
   }
   const owner = idpOwner(membership.origin, membership.connection_id);
-  if (owner !== null) {
+  if (owner !== null && Number(membership.local_mapping) !== 1) {
     const connection = { id: owner, name: membership.connection_name ?? owner };
     throw new AdminError(
       'idp_owned',
@@ -166,13 +181,7 @@ export async function removeLocalMember(
   }
   await updateGroup(context, groupId, (current) => ({
     data: current.data,
-    // Only a membership of the origin checked above: an IdP's mapping made meanwhile stays.
-    members: [
-      {
-        kind: 'remove',
-        ids: [memberId],
-        scope: { origin: membership.origin, connectionId: null },
-      },
-    ],
+    // The LOCAL mapping only: the IdP's, whenever it was made, stays.
+    members: [{ kind: 'remove', ids: [memberId], scope: { origin: 'LOCAL', connectionId: null } }],
   }));
 }

@@ -25,7 +25,7 @@ import { AdminError, idpOwned, refuseIdpOwned } from './errors.ts';
 import { idpOwner } from '../directory/ownership.ts';
 import { pageOfUsers, usersWithExtras } from './user-list.repository.ts';
 import type { UserListQuery } from './user-list.repository.ts';
-import { userResponse } from './views.ts';
+import { mappingsOf, userResponse } from './views.ts';
 import type { UserDetailResponse, UserResponse } from './views.ts';
 
 /** What the console edits of a user; `null` clears an optional field. */
@@ -93,6 +93,7 @@ export async function getUserDetail(
     displayName: g.displayName,
     type: g.type,
     origin: g.origin,
+    mappings: g.origin === null ? [] : mappingsOf(g.origin, g.localMapping),
     // A membership whose connection was deleted keeps its origin and loses the name.
     connection:
       g.connectionId !== null && names.has(g.connectionId)

@@ -38,6 +38,8 @@ export interface UserGroupResponse {
   readonly type: UserGroup['type'];
   readonly origin: Origin | null;
   readonly connection: ConnectionRef | null;
+  /** For a direct membership: the mappings that hold it, the IdP's first (empty if indirect). */
+  readonly mappings: readonly Origin[];
 }
 
 export interface UserDetailResponse extends UserResponse {
@@ -67,8 +69,11 @@ export interface MemberResponse {
   readonly email: string | null;
   /** Null for a group member. */
   readonly active: boolean | null;
+  /** IDP while the identity provider maps the membership, else LOCAL. */
   readonly membershipOrigin: Origin;
-  /** The connection that made the membership (an IDP mapping), else null. */
+  /** The mappings that hold the membership, the IdP's first: `['IDP']`, `['LOCAL']` or both. */
+  readonly mappings: readonly Origin[];
+  /** The connection behind the IDP mapping, else null. */
   readonly connection: ConnectionRef | null;
   readonly memberOrigin: Origin;
 }
@@ -142,6 +147,7 @@ export interface MemberRow {
   readonly member_type: MemberType;
   readonly origin: Origin;
   readonly connection_id: string | null;
+  readonly local_mapping: number;
   readonly connection_name: string | null;
   readonly user_name: string | null;
   readonly user_data: unknown;
@@ -161,9 +167,18 @@ export function memberResponse(row: MemberRow): MemberResponse {
     email: data ? primaryEmailOf(data) : null,
     active: row.member_type === 'User' ? Boolean(row.user_active) : null,
     membershipOrigin: row.origin,
+    mappings: mappingsOf(row.origin, Number(row.local_mapping) === 1),
     connection: ref(row.connection_id, row.connection_name),
     memberOrigin: row.user_origin ?? row.group_origin ?? 'LOCAL',
   };
+}
+
+/**
+ * The mappings that hold a membership: the identity provider's (when `origin` is IDP) and the
+ * LOCAL one (console or CLI), the IdP's first.
+ */
+export function mappingsOf(origin: Origin, localMapping: boolean): Origin[] {
+  return origin === 'IDP' ? (localMapping ? ['IDP', 'LOCAL'] : ['IDP']) : ['LOCAL'];
 }
 
 export function connectionResponse(

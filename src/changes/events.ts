@@ -27,6 +27,7 @@ export type EventType =
   | 'group.linked'
   | 'group.member_added'
   | 'group.member_removed'
+  | 'group.membership_updated'
   | 'connection.created'
   | 'connection.updated'
   | 'connection.deleted'

@@ -58,6 +58,7 @@ import {
 import { generatePassword } from '../admin/credentials.ts';
 import { AdminError } from '../admin/errors.ts';
 import { addLocalMember, removeLocalMember } from '../admin/groups.service.ts';
+import { mappingsOf } from '../admin/views.ts';
 import { createAdministrator } from '../admin/setup.service.ts';
 
 const ACTOR = { kind: 'local', name: 'cli' } as const;
@@ -473,7 +474,12 @@ export function buildCli(): Command {
     .action(async (key: string, options: JsonOption) =>
       withDatabase(async (database) => {
         const user = await requireUser(database, key);
-        const groups = (await groupsOf(contextOf(database), [user.id])).get(user.id) ?? [];
+        const groups = ((await groupsOf(contextOf(database), [user.id])).get(user.id) ?? []).map(
+          ({ localMapping, ...g }) =>
+            Object.assign(g, {
+              mappings: g.origin === null ? [] : mappingsOf(g.origin, localMapping),
+            }),
+        );
         const role = await roleOf(contextOf(database), user.id);
         const value = { ...userSummary(user), role, groups, scim: user.data };
         print(options, value, () => {
@@ -488,8 +494,8 @@ export function buildCli(): Command {
           }
           console.log('\nGroups:');
           printTable(
-            ['ID', 'DISPLAY NAME', 'TYPE', 'ORIGIN'],
-            groups.map((g) => [g.id, g.displayName, g.type, g.origin ?? '']),
+            ['ID', 'DISPLAY NAME', 'TYPE', 'MAPPINGS'],
+            groups.map((g) => [g.id, g.displayName, g.type, g.mappings.join(', ')]),
           );
         });
       }),
@@ -582,18 +588,21 @@ export function buildCli(): Command {
   groups
     .command('show <group>')
     .description(
-      "Show a group (by id or displayName) with its members and each membership's origin.",
+      'Show a group (by id or displayName) with its members and the mappings that hold each membership (IDP, LOCAL or both).',
     )
     .option('--json', 'print JSON')
     .action(async (key: string, options: JsonOption) =>
       withDatabase(async (database) => {
         const group = await requireGroup(database, key);
-        const members =
+        const members = (
           (
             await membersOf(contextOf(database), [group.id], undefined, {
               hideDeprovisioned: true,
             })
-          ).get(group.id) ?? [];
+          ).get(group.id) ?? []
+        ).map(({ localMapping, ...m }) =>
+          Object.assign(m, { mappings: mappingsOf(m.origin, localMapping) }),
+        );
         print(options, { ...groupSummary(group), members }, () => {
           printTable(
             ['FIELD', 'VALUE'],
@@ -601,8 +610,8 @@ export function buildCli(): Command {
           );
           console.log(`\nMembers (${members.length}):`);
           printTable(
-            ['ID', 'TYPE', 'NAME', 'MEMBERSHIP ORIGIN'],
-            members.map((m) => [m.id, m.type, m.display ?? '', m.origin]),
+            ['ID', 'TYPE', 'NAME', 'MAPPINGS'],
+            members.map((m) => [m.id, m.type, m.display ?? '', m.mappings.join(', ')]),
           );
         });
       }),
@@ -622,9 +631,10 @@ export function buildCli(): Command {
       }),
     );
 
-  // The admin API's rules (src/admin/groups.service.ts): a LOCAL membership is added to any
-  // group, not to a user the identity provider deprovisioned nor over a membership that exists;
-  // only a LOCAL membership is removed (an identity provider's mapping is changed there).
+  // The admin API's rules (src/admin/groups.service.ts): a LOCAL mapping is added to any
+  // group's member, not to a user the identity provider deprovisioned nor twice; only a LOCAL
+  // mapping is removed (an identity provider's is changed there), and a membership the IdP maps
+  // too stays.
   const membership =
     (verb: 'add' | 'remove') => async (groupKey: string, userKey: string, options: JsonOption) =>
       withDatabase(async (database) => {
@@ -633,19 +643,26 @@ export function buildCli(): Command {
         const context = contextOf(database);
         if (verb === 'add') await addLocalMember(context, group.id, user.id);
         else await removeLocalMember(context, group.id, user.id);
+        const after = (await membersOf(context, [group.id]))
+          .get(group.id)
+          ?.find((m) => m.id === user.id);
+        const mappings = after ? mappingsOf(after.origin, after.localMapping) : [];
         print(
           options,
           {
             group: group.id,
             user: user.id,
-            member: verb === 'add',
-            origin: verb === 'add' ? 'LOCAL' : null,
+            member: after !== undefined,
+            origin: after?.origin ?? null,
+            mappings,
           },
           () =>
             console.log(
               verb === 'add'
-                ? `Added ${user.userName} to ${group.displayName} (membership origin LOCAL).`
-                : `Removed ${user.userName} from ${group.displayName}.`,
+                ? `Added a LOCAL mapping of ${user.userName} to ${group.displayName} (mappings: ${mappings.join(', ')}).`
+                : after
+                  ? `Removed the LOCAL mapping of ${user.userName} from ${group.displayName}; the membership stays, mapped by the identity provider.`
+                  : `Removed ${user.userName} from ${group.displayName}.`,
             ),
         );
       });
@@ -653,7 +670,7 @@ export function buildCli(): Command {
   groups
     .command('add-member <group> <user>')
     .description(
-      'Add a user to a group (IDP groups too) as a LOCAL membership; an existing membership or a deprovisioned user is an error.',
+      "Add a user to a group (IDP groups too) with a LOCAL mapping, beside the identity provider's if it maps them; a LOCAL mapping that exists or a deprovisioned user is an error.",
     )
     .option('--json', 'print JSON')
     .action(membership('add'));
@@ -661,7 +678,7 @@ export function buildCli(): Command {
   groups
     .command('remove-member <group> <user>')
     .description(
-      "Remove a user's LOCAL membership of a group; an identity provider's is removed in the identity provider.",
+      "Remove a user's LOCAL mapping from a group: the membership ends unless the identity provider maps it too; one the identity provider maps alone is removed there.",
     )
     .option('--json', 'print JSON')
     .action(membership('remove'));

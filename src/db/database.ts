@@ -17,6 +17,7 @@ import * as provisioning from './migrations/0002-provisioning.ts';
 import * as consoleTables from './migrations/0003-console.ts';
 import * as relatedEvents from './migrations/0004-related-events.ts';
 import * as failuresIndex from './migrations/0005-failures-index.ts';
+import * as membershipMappings from './migrations/0006-membership-mappings.ts';
 
 export type Dialect = 'sqlite' | 'postgres';
 export type Db = Kysely<Database>;
@@ -48,6 +49,7 @@ const MIGRATIONS: Record<string, { up(db: Kysely<unknown>, dialect: Dialect): Pr
   '0003-console': consoleTables,
   '0004-related-events': relatedEvents,
   '0005-failures-index': failuresIndex,
+  '0006-membership-mappings': membershipMappings,
 };
 
 class Migrations implements MigrationProvider {

@@ -1,5 +1,5 @@
 /** Table types of the Gatehouse database: one definition for SQLite and PostgreSQL. */
-import type { Generated, Insertable, Selectable } from 'kysely';
+import type { ColumnType, Generated, Insertable, Selectable } from 'kysely';
 
 export type Origin = 'IDP' | 'LOCAL';
 export type MemberType = 'User' | 'Group';
@@ -93,6 +93,11 @@ export interface MembershipTable {
   created_at: string;
   /** The member's userName or displayName, lower-cased: the order of a group's member list. */
   member_name_lc: string;
+  /**
+   * 1 when a LOCAL mapping (the console's or the CLI's) holds the membership, beside the
+   * identity provider's when `origin` is IDP; always 1 when `origin` is LOCAL.
+   */
+  local_mapping: ColumnType<number, number | undefined, number>;
 }
 
 export interface EventTable {

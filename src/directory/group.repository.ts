@@ -1,6 +1,6 @@
 /** SQL for groups and memberships. */
 import { sql } from 'kysely';
-import type { RawBuilder, SqlBool } from 'kysely';
+import type { Expression, RawBuilder, SqlBool } from 'kysely';
 import type { Db, Dialect } from '../db/database.ts';
 import type { GroupRow, MemberType, Origin } from '../db/tables.ts';
 import { groupResourceType } from '../scim/schema.ts';
@@ -27,8 +27,11 @@ export interface Member {
   readonly type: MemberType;
   /** The member's userName or displayName. */
   readonly display: string | null;
+  /** IDP while the identity provider maps the membership, else LOCAL. */
   readonly origin: Origin;
   readonly connectionId: string | null;
+  /** Whether a LOCAL mapping holds the membership (beside the IdP's, when `origin` is IDP). */
+  readonly localMapping: boolean;
 }
 
 export function toGroup(row: GroupRow): Group {
@@ -106,6 +109,7 @@ export async function membersOfGroups(
         'm.member_type',
         'm.origin',
         'm.connection_id',
+        'm.local_mapping',
         'u.user_name',
         'g.display_name',
       ])
@@ -130,6 +134,7 @@ export async function membersOfGroups(
         display: row.user_name ?? row.display_name ?? null,
         origin: row.origin,
         connectionId: row.connection_id,
+        localMapping: Number(row.local_mapping) === 1,
       });
       result.set(row.group_id, list);
     }
@@ -246,88 +251,176 @@ export interface NewMembership {
   readonly nameLc?: string;
 }
 
-/** Inserts memberships that do not exist yet; returns the ids actually added. */
+/**
+ * One of the two mappings that can hold a membership: a connection's (`IDP`) or the one made in
+ * the console or the CLI (`LOCAL`, whose `connectionId` is null). A membership lasts while
+ * either holds it; the IdP's writes change only its own mapping, a local operator's only the
+ * LOCAL one.
+ */
+export interface MembershipScope {
+  readonly origin: Origin;
+  readonly connectionId: string | null;
+}
+
+/** What a write did to memberships: those it began or ended, and those that only gained or lost a mapping. */
+export interface MembershipOutcome {
+  /** Memberships that begin (an add) or end (a removal). */
+  readonly changed: NewMembership[];
+  /** Memberships that stay, having gained (an add) or lost (a removal) this mapping. */
+  readonly remapped: NewMembership[];
+}
+
+type MembershipCondition = Expression<SqlBool>;
+
+// SQLite's RETURNING takes no table-qualified names: name the columns bare.
+const memberColumns = [
+  sql<string>`member_id`.as('member_id'),
+  sql<MemberType>`member_type`.as('member_type'),
+];
+
+/** The memberships the mapping holds, on the row aliased `m`. */
+function heldBy(mapping: MembershipScope): RawBuilder<SqlBool> {
+  if (mapping.origin === 'LOCAL') return sql<SqlBool>`m.local_mapping = 1`;
+  return mapping.connectionId === null
+    ? sql<SqlBool>`m.origin = 'IDP' AND m.connection_id IS NULL`
+    : sql<SqlBool>`m.origin = 'IDP' AND m.connection_id = ${mapping.connectionId}`;
+}
+
+/** The mapping's own columns on a new membership, and on one it joins. */
+function mappingColumns(mapping: MembershipScope) {
+  return mapping.origin === 'LOCAL'
+    ? ({ origin: 'LOCAL', connection_id: null, local_mapping: 1 } as const)
+    : ({ origin: 'IDP', connection_id: mapping.connectionId, local_mapping: 0 } as const);
+}
+
+/**
+ * Gives the members this mapping: a membership where there was none (`changed`), the mapping
+ * added to a membership the other mapping holds (`remapped`), nothing where it holds already.
+ * An IDP mapping of a deleted connection passes to the connection that now writes the group.
+ * O(members given): an insert that the primary key decides, then an update of those it refused.
+ * The caller holds the group's row (updateGroup), so no other write changes its memberships
+ * between the two.
+ */
 export async function insertMemberships(
   db: Db,
   groupId: string,
   members: readonly NewMembership[],
-  origin: Origin,
-  connectionId: string | null,
+  mapping: MembershipScope,
   now: string,
-): Promise<NewMembership[]> {
-  const added: NewMembership[] = [];
+): Promise<MembershipOutcome> {
+  const changed: NewMembership[] = [];
+  const remapped: NewMembership[] = [];
+  const columns = mappingColumns(mapping);
   for (const chunk of chunks(members, 1000)) {
-    const rows = await db
+    const inserted = await db
       .insertInto('memberships')
       .values(
         chunk.map((m) => ({
           group_id: groupId,
           member_id: m.memberId,
           member_type: m.memberType,
-          origin,
-          connection_id: connectionId,
           created_at: now,
           member_name_lc: m.nameLc ?? '',
+          ...columns,
         })),
       )
       .onConflict((oc) => oc.columns(['group_id', 'member_id']).doNothing())
       .returning(['member_id', 'member_type'])
       .execute();
-    for (const row of rows) added.push({ memberId: row.member_id, memberType: row.member_type });
+    for (const row of inserted) {
+      changed.push({ memberId: row.member_id, memberType: row.member_type });
+    }
+    if (inserted.length === chunk.length) continue;
+    const fresh = new Set(inserted.map((r) => r.member_id));
+    const joined = await db
+      .updateTable('memberships as m')
+      .set(
+        mapping.origin === 'LOCAL'
+          ? { local_mapping: 1 }
+          : { origin: 'IDP', connection_id: mapping.connectionId },
+      )
+      .where('m.group_id', '=', groupId)
+      .where(
+        'm.member_id',
+        'in',
+        chunk.filter((m) => !fresh.has(m.memberId)).map((m) => m.memberId),
+      )
+      // COALESCE: an IDP row without a connection is not held by this one.
+      .where(sql<SqlBool>`NOT COALESCE((${heldBy(mapping)}), FALSE)`)
+      .returning(memberColumns)
+      .execute();
+    for (const row of joined) {
+      remapped.push({ memberId: row.member_id, memberType: row.member_type });
+    }
   }
-  return added;
+  return { changed, remapped };
 }
 
-/** Deletes the group's memberships that match; returns the removed ones. */
+/**
+ * Takes the group's matching memberships from a mapping: a membership only it holds ends
+ * (`changed`), one the other mapping holds too stays with that one (`remapped`). Without a
+ * mapping (a local operator removing someone outright) the memberships end whatever holds them.
+ */
 export async function deleteMemberships(
   db: Db,
   groupId: string,
-  where: { ids?: readonly string[]; condition?: RawBuilder<SqlBool>; scope?: MembershipScope },
-): Promise<NewMembership[]> {
+  where: { ids?: readonly string[]; condition?: MembershipCondition; scope?: MembershipScope },
+): Promise<MembershipOutcome> {
+  const changed: NewMembership[] = [];
+  const remapped: NewMembership[] = [];
+  const scope = where.scope;
   const run = async (ids: readonly string[] | undefined) => {
-    let query = db.deleteFrom('memberships as m').where('m.group_id', '=', groupId);
-    if (ids) query = query.where('m.member_id', 'in', ids);
-    if (where.condition) query = query.where(where.condition);
-    if (where.scope) {
-      query = query.where('m.origin', '=', where.scope.origin);
-      query =
-        where.scope.connectionId === null
-          ? query.where('m.connection_id', 'is', null)
-          : query.where('m.connection_id', '=', where.scope.connectionId);
+    let remove = db.deleteFrom('memberships as m').where('m.group_id', '=', groupId);
+    if (ids) remove = remove.where('m.member_id', 'in', ids);
+    if (where.condition) remove = remove.where(where.condition);
+    if (scope) {
+      // Held by this mapping alone.
+      remove = remove
+        .where(heldBy(scope))
+        .where(
+          scope.origin === 'LOCAL'
+            ? sql<SqlBool>`m.origin = 'LOCAL'`
+            : sql<SqlBool>`m.local_mapping = 0`,
+        );
     }
-    // SQLite's RETURNING takes no table-qualified names: name the columns bare.
-    const rows = await query
-      .returning([
-        sql<string>`member_id`.as('member_id'),
-        sql<MemberType>`member_type`.as('member_type'),
-      ])
-      .execute();
-    return rows.map((r) => ({ memberId: r.member_id, memberType: r.member_type }));
+    for (const row of await remove.returning(memberColumns).execute()) {
+      changed.push({ memberId: row.member_id, memberType: row.member_type });
+    }
+    if (!scope) return;
+    // Held by both: the other mapping keeps it.
+    let release = db
+      .updateTable('memberships as m')
+      .set(
+        scope.origin === 'LOCAL' ? { local_mapping: 0 } : { origin: 'LOCAL', connection_id: null },
+      )
+      .where('m.group_id', '=', groupId)
+      .where(heldBy(scope))
+      .where(
+        scope.origin === 'LOCAL'
+          ? sql<SqlBool>`m.origin = 'IDP'`
+          : sql<SqlBool>`m.local_mapping = 1`,
+      );
+    if (ids) release = release.where('m.member_id', 'in', ids);
+    if (where.condition) release = release.where(where.condition);
+    for (const row of await release.returning(memberColumns).execute()) {
+      remapped.push({ memberId: row.member_id, memberType: row.member_type });
+    }
   };
-  if (!where.ids) return run(undefined);
-  const removed: NewMembership[] = [];
-  for (const chunk of chunks(where.ids)) removed.push(...(await run(chunk)));
-  return removed;
+  if (!where.ids) await run(undefined);
+  else for (const chunk of chunks(where.ids)) await run(chunk);
+  return { changed, remapped };
 }
 
-/** Memberships that a replace may touch: those one connection made (its `IDP` mappings). */
-export interface MembershipScope {
-  readonly origin: Origin;
-  readonly connectionId: string | null;
-}
-
+/** The ids of the group's members that the mapping holds (all members without one). */
 export async function scopedMemberIds(
   db: Db,
   groupId: string,
   scope: MembershipScope | undefined,
 ): Promise<string[]> {
-  let query = db.selectFrom('memberships').select('member_id').where('group_id', '=', groupId);
-  if (scope) {
-    query = query.where('origin', '=', scope.origin);
-    query =
-      scope.connectionId === null
-        ? query.where('connection_id', 'is', null)
-        : query.where('connection_id', '=', scope.connectionId);
-  }
+  let query = db
+    .selectFrom('memberships as m')
+    .select('m.member_id')
+    .where('m.group_id', '=', groupId);
+  if (scope) query = query.where(heldBy(scope));
   return (await query.execute()).map((r) => r.member_id);
 }

@@ -1,7 +1,8 @@
 /**
  * The rules for groups and their memberships: unique displayName (case-insensitively), members
- * that exist, no cycles of nested groups, membership origin, and membership changes that cost
- * O(members changed) whatever the group's size.
+ * that exist, no cycles of nested groups, the mappings that hold a membership (the IdP's, a
+ * LOCAL one or both), and membership changes that cost O(members changed) whatever the group's
+ * size.
  */
 import { appendEvents } from '../changes/events.ts';
 import type { ChangeEvent } from '../changes/events.ts';
@@ -32,7 +33,13 @@ import {
   scopedMemberIds,
   toGroup,
 } from './group.repository.ts';
-import type { Group, Member, MembershipScope, NewMembership } from './group.repository.ts';
+import type {
+  Group,
+  Member,
+  MembershipOutcome,
+  MembershipScope,
+  NewMembership,
+} from './group.repository.ts';
 import type { ListQuery, Page } from './listing.ts';
 import { listWithCaches } from './listing.ts';
 import { changedKeys } from './user.service.ts';
@@ -113,7 +120,7 @@ export async function createGroup(
 /**
  * A connection's create for the displayName of a LOCAL group links that group when its policy
  * says so (Okta's "link pushed group" to an existing group does the same through a write).
- * Its LOCAL memberships stay; the create's members are added as this connection's.
+ * Its LOCAL mappings stay; the create's members get this connection's mapping too.
  */
 async function linkOnCreate(
   context: DirectoryContext,
@@ -283,14 +290,19 @@ export async function membersOf(
 }
 
 /**
- * The memberships a connection's removal or replace may touch: its own IDP mappings. A LOCAL
- * membership (made in the console or the CLI) stays whatever the identity provider sends; a
- * local operator's change touches all.
+ * The mapping a connection's writes add and remove: its own IDP mapping. A LOCAL mapping (made
+ * in the console or the CLI) stays whatever the identity provider sends; a local operator's
+ * removal touches all mappings unless it names one (the admin API's: the LOCAL one).
  */
 function scopeOf(context: DirectoryContext): MembershipScope | undefined {
   return context.actor.kind === 'connection'
     ? { origin: 'IDP', connectionId: context.actor.connectionId }
     : undefined;
+}
+
+/** The mapping an add by this actor gives: its connection's, or the LOCAL one. */
+function mappingOf(context: DirectoryContext): MembershipScope {
+  return scopeOf(context) ?? { origin: 'LOCAL', connectionId: null };
 }
 
 async function applyMembershipChange(
@@ -308,6 +320,7 @@ async function applyMembershipChange(
       return removedEvents(
         context,
         groupId,
+        scope,
         await deleteMemberships(trx, groupId, {
           ids: unique(change.ids),
           ...(scope ? { scope } : {}),
@@ -319,6 +332,7 @@ async function applyMembershipChange(
       return removedEvents(
         context,
         groupId,
+        scope,
         await deleteMemberships(trx, groupId, {
           condition: compileMemberCondition(change.filter, context.dialect),
           ...(scope ? { scope } : {}),
@@ -330,6 +344,7 @@ async function applyMembershipChange(
       return removedEvents(
         context,
         groupId,
+        scope,
         await deleteMemberships(trx, groupId, scope ? { scope } : {}),
       );
     }
@@ -341,6 +356,7 @@ async function applyMembershipChange(
       const events = removedEvents(
         context,
         groupId,
+        scope,
         await deleteMemberships(trx, groupId, { ids: gone, ...(scope ? { scope } : {}) }),
       );
       const fresh = [...wanted.values()].filter((m) => !current.has(m.value));
@@ -403,34 +419,55 @@ async function addMembers(
       `Adding group ${cyclic.map((id) => JSON.stringify(id)).join(', ')} to group ${JSON.stringify(groupId)} would make a cycle of nested groups.`,
     );
   }
-  const added = await insertMemberships(
-    trx,
-    groupId,
-    resolved,
-    originOf(context.actor),
-    connectionIdOf(context.actor),
-    now,
-  );
-  return added.map((m) =>
-    groupEvent('group.member_added', groupId, context, {
-      memberId: m.memberId,
-      memberType: m.memberType,
-      origin: originOf(context.actor),
-    }),
-  );
+  const mapping = mappingOf(context);
+  const { changed, remapped } = await insertMemberships(trx, groupId, resolved, mapping, now);
+  return [
+    ...changed.map((m) =>
+      groupEvent('group.member_added', groupId, context, {
+        memberId: m.memberId,
+        memberType: m.memberType,
+        origin: mapping.origin,
+      }),
+    ),
+    ...remapped.map((m) => mappingEvent(context, groupId, m, mapping, 'added')),
+  ];
 }
 
+/**
+ * The events of a removal: `group.member_removed` for the memberships that end,
+ * `group.membership_updated` for those the other mapping keeps.
+ */
 function removedEvents(
   context: DirectoryContext,
   groupId: string,
-  removed: readonly NewMembership[],
+  scope: MembershipScope | undefined,
+  { changed, remapped }: MembershipOutcome,
 ): ChangeEvent[] {
-  return removed.map((m) =>
-    groupEvent('group.member_removed', groupId, context, {
-      memberId: m.memberId,
-      memberType: m.memberType,
-    }),
-  );
+  return [
+    ...changed.map((m) =>
+      groupEvent('group.member_removed', groupId, context, {
+        memberId: m.memberId,
+        memberType: m.memberType,
+      }),
+    ),
+    ...(scope ? remapped.map((m) => mappingEvent(context, groupId, m, scope, 'removed')) : []),
+  ];
+}
+
+/** A membership that stays, held now by one more or one fewer mapping. */
+function mappingEvent(
+  context: DirectoryContext,
+  groupId: string,
+  member: NewMembership,
+  mapping: MembershipScope,
+  change: 'added' | 'removed',
+): ChangeEvent {
+  return groupEvent('group.membership_updated', groupId, context, {
+    memberId: member.memberId,
+    memberType: member.memberType,
+    mapping: mapping.origin,
+    change,
+  });
 }
 
 function unique(ids: readonly string[]): string[] {

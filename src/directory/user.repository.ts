@@ -35,6 +35,8 @@ export interface UserGroup {
   readonly origin: Origin | null;
   /** For a direct IDP membership: the connection that made it. */
   readonly connectionId: string | null;
+  /** For a direct membership: whether a LOCAL mapping holds it (beside the IdP's, if IDP). */
+  readonly localMapping: boolean;
 }
 
 export function parseData(data: unknown): Record<string, unknown> {
@@ -242,17 +244,19 @@ export async function groupsOfUsers(
       display_name: string;
       origin: Origin | null;
       connection_id: string | null;
+      local_mapping: number | null;
     }>`
-      WITH RECURSIVE ancestry(user_id, group_id, depth, origin, connection_id) AS (
-        SELECT member_id, group_id, 0, origin, connection_id FROM memberships
+      WITH RECURSIVE ancestry(user_id, group_id, depth, origin, connection_id, local_mapping) AS (
+        SELECT member_id, group_id, 0, origin, connection_id, local_mapping FROM memberships
         WHERE member_id IN (${sql.join(ids)})
         UNION
-        SELECT a.user_id, m.group_id, a.depth + 1, NULL, NULL FROM ancestry a
+        SELECT a.user_id, m.group_id, a.depth + 1, NULL, NULL, NULL FROM ancestry a
         JOIN memberships m ON m.member_id = a.group_id AND m.member_type = 'Group'
         WHERE a.depth < 32
       )
       SELECT a.user_id, a.group_id, MIN(a.depth) AS depth, MAX(a.origin) AS origin,
-        MAX(a.connection_id) AS connection_id, g.display_name
+        MAX(a.connection_id) AS connection_id, MAX(a.local_mapping) AS local_mapping,
+        g.display_name
       FROM ancestry a JOIN groups g ON g.id = a.group_id
       GROUP BY a.user_id, a.group_id, g.display_name
       ORDER BY g.display_name`.execute(db);
@@ -264,6 +268,7 @@ export async function groupsOfUsers(
         type: Number(row.depth) === 0 ? 'direct' : 'indirect',
         origin: Number(row.depth) === 0 ? row.origin : null,
         connectionId: Number(row.depth) === 0 ? row.connection_id : null,
+        localMapping: Number(row.depth) === 0 && Number(row.local_mapping) === 1,
       });
       result.set(row.user_id, list);
     }

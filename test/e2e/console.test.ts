@@ -417,9 +417,32 @@ for (const dialect of RUN ? DIALECTS : []) {
         await ivan
           .getByRole('button', { name: `Remove ${VIEWER.userName} from platform-analysts` })
           .waitFor();
+
+        // A LOCAL mapping beside okta's: both show, and only the LOCAL one can be removed here.
+        await page.getByRole('button', { name: 'Add member' }).first().click();
+        await dialog.getByLabel('User', { exact: true }).fill('alice');
+        await page.getByRole('option', { name: /alice\.smith@example\.com/ }).click();
+        await dialog.getByRole('button', { name: 'Add member' }).click();
+        await dialog.waitFor({ state: 'hidden' });
+        const alice = members.getByRole('row', { name: /alice\.smith@example\.com/ });
+        await expectText(alice, 'IDP · okta');
+        await expectText(alice, 'LOCAL');
+        const unmap = alice.getByRole('button', {
+          name: 'Remove LOCAL mapping of alice.smith@example.com in platform-analysts',
+        });
+        await unmap.waitFor();
         await settled(page);
         await expectAccessible(page, 'group detail');
         await shot('group-detail');
+
+        await unmap.click();
+        const confirm = page.getByRole('dialog', { name: 'Remove the LOCAL mapping?' });
+        await confirm.getByText('held by the identity provider').waitFor();
+        await confirm.getByRole('button', { name: 'Remove LOCAL mapping' }).click();
+        await confirm.waitFor({ state: 'hidden' });
+        await unmap.waitFor({ state: 'detached' });
+        await expectText(alice, 'IDP · okta');
+        await expect(alice.getByText('LOCAL', { exact: true }).count()).resolves.toBe(0);
       },
       STEP,
     );

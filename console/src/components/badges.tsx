@@ -1,4 +1,4 @@
-import { Badge, Tooltip } from '@mantine/core';
+import { Badge, Group, Tooltip } from '@mantine/core';
 import { IconCloudComputing, IconHome } from '@tabler/icons-react';
 import type { ConnectionRef, Origin, Role } from '../types';
 
@@ -80,6 +80,32 @@ export function MembershipBadge({
     >
       LOCAL
     </Badge>
+  );
+}
+
+/**
+ * The mappings that hold a membership: the identity provider's, a LOCAL one, or both (a member
+ * the admin added who is also in the IdP's group push). `Inherited` for one through a nested
+ * group (no mappings of its own).
+ */
+export function MappingBadges({
+  mappings,
+  connection,
+}: {
+  mappings: readonly Origin[];
+  connection?: ConnectionRef | null;
+}) {
+  if (mappings.length === 0) return <MembershipBadge origin={null} />;
+  return (
+    <Group gap={4} wrap="wrap">
+      {mappings.map((origin) => (
+        <MembershipBadge
+          key={origin}
+          origin={origin}
+          connection={origin === 'IDP' ? connection : null}
+        />
+      ))}
+    </Group>
   );
 }
 

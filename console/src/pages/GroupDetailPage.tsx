@@ -29,7 +29,7 @@ import { useState } from 'react';
 import type { FormEvent, ReactNode } from 'react';
 import { Link, useNavigate, useParams } from 'react-router';
 import { ApiError, api } from '../api';
-import { MembershipBadge, OriginBadge, StatusBadge } from '../components/badges';
+import { MappingBadges, OriginBadge, StatusBadge } from '../components/badges';
 import { ConfirmModal } from '../components/ConfirmModal';
 import { CopyValue } from '../components/CopyValue';
 import { ErrorAlert } from '../components/ErrorAlert';
@@ -257,7 +257,8 @@ function Members({ group, onAdd }: { group: GroupType; onAdd: () => void }) {
             Members
           </Text>
           <Text size="sm" c="dimmed">
-            IDP mappings come from the identity provider; LOCAL memberships were added in Gatehouse.
+            IDP mappings come from the identity provider; LOCAL ones were added in Gatehouse. A
+            member held by both stays until both are removed.
           </Text>
         </Group>
         <SearchInput
@@ -279,11 +280,11 @@ function Members({ group, onAdd }: { group: GroupType; onAdd: () => void }) {
         <Table.ScrollContainer minWidth={760}>
           <Table className="gh-table" aria-label="Members" aria-busy={members.isFetching}>
             <colgroup>
-              <col style={{ width: '30%' }} />
-              <col style={{ width: '26%' }} />
-              <col style={{ width: '12%' }} />
-              <col style={{ width: '20%' }} />
-              <col style={{ width: '12%' }} />
+              <col style={{ width: '27%' }} />
+              <col style={{ width: '24%' }} />
+              <col style={{ width: '10%' }} />
+              <col style={{ width: '23%' }} />
+              <col style={{ width: '16%' }} />
             </colgroup>
             <Table.Thead>
               <Table.Tr>
@@ -362,22 +363,23 @@ function Members({ group, onAdd }: { group: GroupType; onAdd: () => void }) {
                       {member.active === null ? null : <StatusBadge active={member.active} />}
                     </Table.Td>
                     <Table.Td>
-                      <MembershipBadge
-                        origin={member.membershipOrigin}
-                        connection={member.connection}
-                      />
+                      <MappingBadges mappings={member.mappings} connection={member.connection} />
                     </Table.Td>
                     <Table.Td style={{ textAlign: 'right' }}>
-                      {canWrite && member.membershipOrigin === 'LOCAL' ? (
+                      {canWrite && member.mappings.includes('LOCAL') ? (
                         <Button
                           variant="subtle"
                           color="red"
                           size="compact-sm"
                           leftSection={<IconUserMinus size={14} aria-hidden />}
-                          aria-label={`Remove ${member.name} from ${group.displayName}`}
+                          aria-label={
+                            member.mappings.includes('IDP')
+                              ? `Remove LOCAL mapping of ${member.name} in ${group.displayName}`
+                              : `Remove ${member.name} from ${group.displayName}`
+                          }
                           onClick={() => setRemoving(member)}
                         >
-                          Remove
+                          {member.mappings.includes('IDP') ? 'Remove LOCAL' : 'Remove'}
                         </Button>
                       ) : null}
                     </Table.Td>
@@ -401,16 +403,26 @@ function Members({ group, onAdd }: { group: GroupType; onAdd: () => void }) {
           remove.reset();
           setRemoving(null);
         }}
-        title="Remove this member?"
-        confirmLabel="Remove member"
+        title={
+          removing?.mappings.includes('IDP') ? 'Remove the LOCAL mapping?' : 'Remove this member?'
+        }
+        confirmLabel={removing?.mappings.includes('IDP') ? 'Remove LOCAL mapping' : 'Remove member'}
         onConfirm={() => removing && remove.mutate(removing)}
         loading={remove.isPending}
         error={remove.error}
       >
-        <Text size="sm">
-          <b>{removing?.name}</b> leaves <b>{group.displayName}</b>. Only this LOCAL membership is
-          removed; the user stays in the directory.
-        </Text>
+        {removing?.mappings.includes('IDP') ? (
+          <Text size="sm">
+            <b>{removing.name}</b> stays in <b>{group.displayName}</b>, held by the identity
+            provider&apos;s mapping alone: when the identity provider removes them, they leave the
+            group.
+          </Text>
+        ) : (
+          <Text size="sm">
+            <b>{removing?.name}</b> leaves <b>{group.displayName}</b>. Only this LOCAL membership is
+            removed; the user stays in the directory.
+          </Text>
+        )}
       </ConfirmModal>
     </Card>
   );
@@ -498,8 +510,9 @@ function AddMemberForm({ group, onClose }: { group: GroupType; onClose: () => vo
           maxDropdownHeight={260}
         />
         <Text size="sm" c="dimmed">
-          The membership is LOCAL: it stays when the identity provider pushes this group, and only
-          Gatehouse can remove it.
+          The mapping is LOCAL: it keeps the user in the group whatever the identity provider
+          pushes, and only Gatehouse can remove it. Someone the identity provider maps already is
+          then held by both.
         </Text>
         <Group justify="flex-end" gap="sm">
           <Button variant="default" onClick={onClose}>

@@ -31,7 +31,7 @@ import { useState } from 'react';
 import type { FormEvent, ReactNode } from 'react';
 import { Link, useNavigate, useParams } from 'react-router';
 import { ApiError, api, fieldError } from '../api';
-import { MembershipBadge, OriginBadge, RoleBadge, StatusBadge } from '../components/badges';
+import { MappingBadges, OriginBadge, RoleBadge, StatusBadge } from '../components/badges';
 import { ConfirmModal } from '../components/ConfirmModal';
 import { CopyValue } from '../components/CopyValue';
 import { ErrorAlert } from '../components/ErrorAlert';
@@ -408,7 +408,7 @@ function UserGroups({ user }: { user: UserDetail }) {
                   </Text>
                 </Table.Td>
                 <Table.Td>
-                  <MembershipBadge origin={group.origin} connection={group.connection} />
+                  <MappingBadges mappings={group.mappings} connection={group.connection} />
                 </Table.Td>
               </Table.Tr>
             ))}
@@ -421,9 +421,19 @@ function UserGroups({ user }: { user: UserDetail }) {
 
 /** The group of a membership change that involves the user (not one about the user), if so. */
 function membershipOf(event: ChangeEvent, userId: string): string | undefined {
-  return event.type.startsWith('group.member_') && event.resourceId !== userId
+  return event.type.startsWith('group.member') && event.resourceId !== userId
     ? event.resourceId
     : undefined;
+}
+
+/** A membership change in the user's words. */
+function membershipTitle(event: ChangeEvent): string {
+  if (event.type === 'group.member_added') return 'Added to a group';
+  if (event.type === 'group.member_removed') return 'Removed from a group';
+  const { mapping, change } = (event.summary ?? {}) as { mapping?: unknown; change?: unknown };
+  return change === 'added'
+    ? `${String(mapping)} mapping added to a group membership`
+    : `${String(mapping)} mapping removed; still in the group`;
 }
 
 function origin(event: ChangeEvent): string | undefined {
@@ -474,11 +484,7 @@ function RecentChanges({ userId }: { userId: string }) {
                 title={
                   <Group gap={8} justify="space-between" wrap="nowrap">
                     <Text size="sm" fw={600}>
-                      {group
-                        ? event.type === 'group.member_added'
-                          ? 'Added to a group'
-                          : 'Removed from a group'
-                        : eventLabel(event.type)}
+                      {group ? membershipTitle(event) : eventLabel(event.type)}
                     </Text>
                     <TimeAgo value={event.occurredAt} size="xs" />
                   </Group>

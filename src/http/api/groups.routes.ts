@@ -155,7 +155,8 @@ export function groupRoutes(app: FastifyInstance, deps: ApiDeps): void {
     {
       schema: {
         tags,
-        summary: 'Add a LOCAL membership (on IDP groups too)',
+        summary:
+          "Add a LOCAL mapping to a membership, on IDP groups too (beside an identity provider's)",
         params: idParams,
         body: memberBody,
         response: {
@@ -163,9 +164,10 @@ export function groupRoutes(app: FastifyInstance, deps: ApiDeps): void {
             type: 'object',
             properties: {
               memberId: { type: 'string' },
-              membershipOrigin: { type: 'string', enum: ['LOCAL'] },
+              membershipOrigin: { type: 'string', enum: ['IDP', 'LOCAL'] },
+              mappings: { type: 'array', items: { type: 'string', enum: ['IDP', 'LOCAL'] } },
             },
-            required: ['memberId', 'membershipOrigin'],
+            required: ['memberId', 'membershipOrigin', 'mappings'],
           },
           ...errors(400, 401, 403, 404, 409),
         },
@@ -184,7 +186,8 @@ export function groupRoutes(app: FastifyInstance, deps: ApiDeps): void {
     {
       schema: {
         tags,
-        summary: "Remove a LOCAL membership (an identity provider's mapping: 409 idp_owned)",
+        summary:
+          'Remove a LOCAL mapping (a membership the identity provider maps stays; one it maps alone: 409 idp_owned)',
         params: memberParams,
         response: { 204: noContent, ...errors(401, 403, 404, 409) },
       },

@@ -65,6 +65,13 @@ export function errors(...statuses: number[]) {
   return Object.fromEntries(statuses.map((s) => [s, errorSchema]));
 }
 
+/** The mappings that hold a membership, the identity provider's first. */
+const mappings = {
+  type: 'array',
+  items: origin,
+  description: "The mappings that hold the membership, the identity provider's first.",
+} as const;
+
 export const connectionRef = {
   type: ['object', 'null'],
   properties: { id: string, name: string },
@@ -100,6 +107,7 @@ export const userDetailSchema = object({
       type: { type: 'string', enum: ['direct', 'indirect'] },
       origin: { type: ['string', 'null'], enum: ['IDP', 'LOCAL', null] },
       connection: connectionRef,
+      mappings,
     }),
   },
   scim: {
@@ -128,6 +136,7 @@ export const memberSchema = object({
   email: nullableString,
   active: { type: ['boolean', 'null'] },
   membershipOrigin: origin,
+  mappings,
   connection: connectionRef,
   memberOrigin: origin,
 });
