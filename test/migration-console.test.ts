@@ -193,11 +193,14 @@ for (const dialect of DIALECTS) {
         { limit: 10, offset: 0 },
       );
       expect(members.rows.map((m) => m.user_name)).toEqual(['anon', 'Zoë.Quinn@Example.com']);
-      // 0006: a LOCAL membership is held by the LOCAL mapping; an IDP one by the IdP's alone.
-      expect(members.rows.map((m) => [m.origin, Number(m.local_mapping)])).toEqual([
-        ['IDP', 0],
-        ['LOCAL', 1],
-      ]);
+      // 0006: a LOCAL membership is held by the LOCAL mapping; an IDP one by the IdP's alone,
+      // and one whose connection is gone loses the connection's id.
+      expect(members.rows.map((m) => [m.origin, Number(m.local_mapping), m.connection_id])).toEqual(
+        [
+          ['IDP', 0, null],
+          ['LOCAL', 1, null],
+        ],
+      );
 
       if (dialect === 'postgres') {
         // The trigram index, where the database allows the extension (this one does).

@@ -19,8 +19,10 @@ import { runMaintenance } from '../src/maintenance.ts';
 import { listProvisioningLog } from '../src/provisioning/provisioning-log.ts';
 import {
   createConnection,
+  deleteConnection,
   updateConnectionSettings,
 } from '../src/provisioning/connection.service.ts';
+import { removeLocalMember } from '../src/admin/groups.service.ts';
 import { normalizeResource } from '../src/scim/resource.ts';
 import { userResourceType } from '../src/scim/schema.ts';
 import { DIALECTS } from './support/databases.ts';
@@ -282,6 +284,56 @@ for (const dialect of DIALECTS) {
     });
 
     describe('origin-scoped membership changes', () => {
+      it("a deleted connection's mappings: the console may remove them, the connection that links the group next manages them", async () => {
+        const gone = await createConnection(t.database.db, unique('gone'), 'test');
+        const ids: string[] = [];
+        for (let i = 0; i < 3; i++) {
+          const created = await as(gone.token, 'POST', 'Users', oktaUser(userName()));
+          expect(created.statusCode, created.body).toBe(201);
+          ids.push(json(created).id as string);
+        }
+        const [u1, u2, u3] = ids as [string, string, string];
+        const pushed = await as(gone.token, 'POST', 'Groups', {
+          schemas: [GROUP_SCHEMA],
+          displayName: unique('Orphaned'),
+          members: ids.map((value) => ({ value })),
+        });
+        expect(pushed.statusCode, pushed.body).toBe(201);
+        const group = json(pushed).id as string;
+        await deleteConnection(t.database.db, gone.connection.id, 'test');
+        const mappings = async () =>
+          ((await membersOf(local(), [group])).get(group) ?? [])
+            .map((m) => [m.id, m.origin, m.connectionId])
+            .sort();
+        expect(await mappings()).toEqual(ids.map((id) => [id, 'IDP', null]).sort());
+
+        // No identity provider stands behind them: the console may remove one.
+        await removeLocalMember(local(), group, u2);
+        expect(await mappings()).toEqual([u1, u3].map((id) => [id, 'IDP', null]).sort());
+
+        // Another connection writes the group (links it): its add takes a mapping over, its
+        // member list replaces the orphaned ones.
+        const added = await as(
+          other.token,
+          'PATCH',
+          `Groups/${group}`,
+          patch({ op: 'add', path: 'members', value: [{ value: u1 }] }),
+        );
+        expect(added.statusCode, added.body).toBe(204);
+        expect(await mappings()).toEqual([
+          [u1, 'IDP', other.id],
+          [u3, 'IDP', null],
+        ]);
+        const replaced = await as(
+          other.token,
+          'PATCH',
+          `Groups/${group}`,
+          patch({ op: 'replace', path: 'members', value: [{ value: u1 }] }),
+        );
+        expect(replaced.statusCode, replaced.body).toBe(204);
+        expect(await mappings()).toEqual([[u1, 'IDP', other.id]]);
+      });
+
       it('a PUT, a replace and a remove from a connection leave LOCAL memberships in place', async () => {
         const [a, b, c] = [await scimUser(), await scimUser(), await scimUser()];
         const localMember = await localUser();

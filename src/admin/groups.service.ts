@@ -181,7 +181,12 @@ export async function removeLocalMember(
   }
   await updateGroup(context, groupId, (current) => ({
     data: current.data,
-    // The LOCAL mapping only: the IdP's, whenever it was made, stays.
-    members: [{ kind: 'remove', ids: [memberId], scope: { origin: 'LOCAL', connectionId: null } }],
+    // The LOCAL mapping only: the IdP's, whenever it was made, stays. A mapping whose connection
+    // was deleted has no identity provider behind it: the membership goes.
+    members: [
+      owner === null && membership.origin === 'IDP'
+        ? { kind: 'remove', ids: [memberId] }
+        : { kind: 'remove', ids: [memberId], scope: { origin: 'LOCAL', connectionId: null } },
+    ],
   }));
 }

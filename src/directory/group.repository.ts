@@ -278,12 +278,19 @@ const memberColumns = [
   sql<MemberType>`member_type`.as('member_type'),
 ];
 
-/** The memberships the mapping holds, on the row aliased `m`. */
-function heldBy(mapping: MembershipScope): RawBuilder<SqlBool> {
+/**
+ * The memberships the mapping holds, on the row aliased `m`. A connection also holds the IDP
+ * mappings whose connection was deleted (`connection_id` null): only the connection that owns
+ * the group writes its members, so they are its to remove. `strict` leaves those out (an add,
+ * which gives them to the connection).
+ */
+function heldBy(mapping: MembershipScope, strict = false): RawBuilder<SqlBool> {
   if (mapping.origin === 'LOCAL') return sql<SqlBool>`m.local_mapping = 1`;
-  return mapping.connectionId === null
-    ? sql<SqlBool>`m.origin = 'IDP' AND m.connection_id IS NULL`
-    : sql<SqlBool>`m.origin = 'IDP' AND m.connection_id = ${mapping.connectionId}`;
+  if (mapping.connectionId === null)
+    return sql<SqlBool>`m.origin = 'IDP' AND m.connection_id IS NULL`;
+  return strict
+    ? sql<SqlBool>`m.origin = 'IDP' AND m.connection_id = ${mapping.connectionId}`
+    : sql<SqlBool>`m.origin = 'IDP' AND (m.connection_id = ${mapping.connectionId} OR m.connection_id IS NULL)`;
 }
 
 /** The mapping's own columns on a new membership, and on one it joins. */
@@ -346,7 +353,7 @@ export async function insertMemberships(
         chunk.filter((m) => !fresh.has(m.memberId)).map((m) => m.memberId),
       )
       // COALESCE: an IDP row without a connection is not held by this one.
-      .where(sql<SqlBool>`NOT COALESCE((${heldBy(mapping)}), FALSE)`)
+      .where(sql<SqlBool>`NOT COALESCE((${heldBy(mapping, true)}), FALSE)`)
       .returning(memberColumns)
       .execute();
     for (const row of joined) {

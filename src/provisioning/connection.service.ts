@@ -384,13 +384,22 @@ export async function revokeTokens(
   return outcome;
 }
 
-/** Deletes the connection and its tokens. What it provisioned stays, with no owning connection. */
+/**
+ * Deletes the connection and its tokens. What it provisioned stays, with no owning connection
+ * (the foreign keys of users and groups set it null); so do its membership mappings, which the
+ * connection that links the group next manages, and which the console may remove meanwhile.
+ */
 export async function deleteConnection(db: Db, key: string, actor: string): Promise<Connection> {
   const connection = await getConnection(db, key);
   const now = new Date().toISOString();
   await db.transaction().execute(async (trx) => {
     await trx.deleteFrom('connection_tokens').where('connection_id', '=', connection.id).execute();
     await trx.deleteFrom('connections').where('id', '=', connection.id).execute();
+    await trx
+      .updateTable('memberships')
+      .set({ connection_id: null })
+      .where('connection_id', '=', connection.id)
+      .execute();
     await appendEvents(
       trx,
       [

@@ -366,20 +366,20 @@ function Members({ group, onAdd }: { group: GroupType; onAdd: () => void }) {
                       <MappingBadges mappings={member.mappings} connection={member.connection} />
                     </Table.Td>
                     <Table.Td style={{ textAlign: 'right' }}>
-                      {canWrite && member.mappings.includes('LOCAL') ? (
+                      {canWrite && removable(member) ? (
                         <Button
                           variant="subtle"
                           color="red"
                           size="compact-sm"
                           leftSection={<IconUserMinus size={14} aria-hidden />}
                           aria-label={
-                            member.mappings.includes('IDP')
+                            keepsIdpMapping(member)
                               ? `Remove LOCAL mapping of ${member.name} in ${group.displayName}`
                               : `Remove ${member.name} from ${group.displayName}`
                           }
                           onClick={() => setRemoving(member)}
                         >
-                          {member.mappings.includes('IDP') ? 'Remove LOCAL' : 'Remove'}
+                          {keepsIdpMapping(member) ? 'Remove LOCAL' : 'Remove'}
                         </Button>
                       ) : null}
                     </Table.Td>
@@ -404,14 +404,18 @@ function Members({ group, onAdd }: { group: GroupType; onAdd: () => void }) {
           setRemoving(null);
         }}
         title={
-          removing?.mappings.includes('IDP') ? 'Remove the LOCAL mapping?' : 'Remove this member?'
+          removing !== null && keepsIdpMapping(removing)
+            ? 'Remove the LOCAL mapping?'
+            : 'Remove this member?'
         }
-        confirmLabel={removing?.mappings.includes('IDP') ? 'Remove LOCAL mapping' : 'Remove member'}
+        confirmLabel={
+          removing !== null && keepsIdpMapping(removing) ? 'Remove LOCAL mapping' : 'Remove member'
+        }
         onConfirm={() => removing && remove.mutate(removing)}
         loading={remove.isPending}
         error={remove.error}
       >
-        {removing?.mappings.includes('IDP') ? (
+        {removing !== null && keepsIdpMapping(removing) ? (
           <Text size="sm">
             <b>{removing.name}</b> stays in <b>{group.displayName}</b>, held by the identity
             provider&apos;s mapping alone: when the identity provider removes them, they leave the
@@ -426,6 +430,19 @@ function Members({ group, onAdd }: { group: GroupType; onAdd: () => void }) {
       </ConfirmModal>
     </Card>
   );
+}
+
+/**
+ * The console removes a LOCAL mapping, and an IDP one whose connection was deleted (no identity
+ * provider stands behind it); a live connection's mapping is changed in the identity provider.
+ */
+function removable(member: Member): boolean {
+  return member.mappings.includes('LOCAL') || member.connection === null;
+}
+
+/** Whether the identity provider's mapping keeps the member after the console's removal. */
+function keepsIdpMapping(member: Member): boolean {
+  return member.mappings.includes('IDP') && member.connection !== null;
 }
 
 /** Adds a LOCAL membership, picking the user by a server-side search. */

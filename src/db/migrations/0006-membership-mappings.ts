@@ -16,4 +16,8 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn('local_mapping', 'integer', (c) => c.notNull().defaultTo(0))
     .execute();
   await sql`UPDATE memberships SET local_mapping = 1 WHERE origin = 'LOCAL'`.execute(db);
+  // The mappings of deleted connections lose the id, as their users and groups did (the
+  // connection that links the group next manages them): connection.service.ts, deleteConnection.
+  await sql`UPDATE memberships SET connection_id = NULL WHERE connection_id IS NOT NULL
+    AND connection_id NOT IN (SELECT id FROM connections)`.execute(db);
 }
