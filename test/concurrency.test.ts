@@ -6,6 +6,8 @@
  */
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { addLocalMember, removeLocalMember } from '../src/admin/groups.service.ts';
+import { mappingsOf } from '../src/admin/views.ts';
 import { createGroup as createGroupAs } from '../src/directory/group.service.ts';
 import { createUser as createUserAs } from '../src/directory/user.service.ts';
 import { DIALECTS } from './support/databases.ts';
@@ -225,6 +227,54 @@ for (const dialect of DIALECTS) {
           .where('member_id', '=', userId)
           .execute();
         expect(rows, `round ${round}: membership of deleted user ${userId}`).toEqual([]);
+      }
+    });
+
+    it("the IdP's and the console's mappings of one membership, changed at once, each keep their own", async () => {
+      const local = {
+        db: t.database.db,
+        dialect: t.database.dialect,
+        actor: { kind: 'local', name: 'test' },
+      } as const;
+      const mappings = async (groupId: string, userId: string) => {
+        const row = await t.database.db
+          .selectFrom('memberships')
+          .select(['origin', 'local_mapping'])
+          .where('group_id', '=', groupId)
+          .where('member_id', '=', userId)
+          .executeTakeFirst();
+        return row ? mappingsOf(row.origin, Number(row.local_mapping) === 1) : [];
+      };
+      for (let round = 0; round < 10; round++) {
+        const userId = await createUser(t);
+        const created = await t.scim('POST', 'Groups', {
+          schemas: [GROUP_SCHEMA],
+          displayName: unique('Both'),
+          members: [{ value: userId }],
+        });
+        const groupId = json(created).id as string;
+        // The IdP lets go while the console holds on: LOCAL alone is left, whatever the order.
+        const [removed] = await Promise.all([
+          t.scim(
+            'PATCH',
+            `Groups/${groupId}`,
+            patch({ op: 'remove', path: `members[value eq "${userId}"]` }),
+          ),
+          addLocalMember(local, groupId, userId),
+        ]);
+        expect(removed.statusCode).toBe(204);
+        expect(await mappings(groupId, userId), `round ${round}`).toEqual(['LOCAL']);
+        // The IdP maps them again while the console lets go: IDP alone is left.
+        const [added] = await Promise.all([
+          t.scim(
+            'PATCH',
+            `Groups/${groupId}`,
+            patch({ op: 'add', path: 'members', value: [{ value: userId }] }),
+          ),
+          removeLocalMember(local, groupId, userId).catch((error: unknown) => error),
+        ]);
+        expect(added.statusCode).toBe(204);
+        expect(await mappings(groupId, userId), `round ${round}`).toEqual(['IDP']);
       }
     });
 
