@@ -53,8 +53,6 @@ export function EventTypeBadge({ type }: { type: string }) {
 
 const SUMMARY_LABELS: Record<string, string> = {
   changed: 'changed',
-  change: 'mapping',
-  mapping: 'of',
   origin: 'origin',
   previousOrigin: 'was',
   role: 'role',
@@ -78,8 +76,13 @@ export function summaryText(summary: unknown): string {
     const type = typeof record.memberType === 'string' ? record.memberType.toLowerCase() : 'member';
     parts.push(`${type} ${shortId(record.memberId)}`);
   }
+  // group.membership_updated: which mapping came or went.
+  if (typeof record.mapping === 'string' && typeof record.change === 'string') {
+    parts.push(`${record.mapping} mapping ${record.change}`);
+  }
   for (const [key, value] of Object.entries(record)) {
     if (['userName', 'displayName', 'name', 'memberId', 'memberType'].includes(key)) continue;
+    if (key === 'mapping' || key === 'change') continue;
     if (value === null || value === undefined || value === '') continue;
     if (Array.isArray(value) && value.length === 0) continue;
     const label = SUMMARY_LABELS[key] ?? key;

@@ -462,8 +462,11 @@ for (const dialect of RUN ? DIALECTS : []) {
         await expect(page.getByRole('button', { name: 'Edit' }).count()).resolves.toBe(0);
         await expect(page.getByRole('button', { name: 'Delete' }).count()).resolves.toBe(0);
         await page.getByText('User created').first().waitFor();
-        // The group push shows in the user's own history.
+        // The group push shows in the user's own history, and so do the LOCAL mapping added
+        // and removed beside okta's on the group's page.
         await page.getByText('Added to a group').first().waitFor();
+        await page.getByText('LOCAL mapping added to a group membership').waitFor();
+        await page.getByText('LOCAL mapping removed; still in the group').waitFor();
         await settled(page);
         await expectAccessible(page, 'user detail');
         await shot('user-detail');
