@@ -10,6 +10,7 @@ import type { DatabaseHandle } from './db/database.ts';
 import { redactUrl } from './lib/secrets.ts';
 import { adminApi } from './http/api/docs.ts';
 import { ApiError } from './http/api/errors.ts';
+import { answerClientError } from './http/client-errors.ts';
 import { registerConsole } from './http/console.ts';
 import { scimPlugin } from './http/scim/plugin.ts';
 import { ProvisioningLog } from './provisioning/provisioning-log.ts';
@@ -77,6 +78,9 @@ export async function buildApp({
       typeof config.trustProxy === 'number'
         ? (_address: string, hop: number) => hop < (config.trustProxy as number)
         : config.trustProxy,
+    // Requests Node's HTTP parser refuses (431 for a URL and headers over its limit): answered
+    // in the SCIM and admin API formats too (client-errors.ts).
+    clientErrorHandler: answerClientError,
     // Errors Fastify meets before routing (a path parameter over maxParamLength, a bad URL):
     // on the SCIM surface and the admin API they are answered in their own formats too.
     frameworkErrors: (error, request, reply) => {

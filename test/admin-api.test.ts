@@ -951,6 +951,39 @@ for (const dialect of DIALECTS) {
         expect((long.json() as { error: { code: string } }).error.code).toBeDefined();
         expectApiError(await t.api('GET', '/users/%E0%A4%A'), 400, 'invalid_request');
       });
+
+      it('integers in the query are plain decimal digits, within their range', async () => {
+        for (const [path, name] of [
+          ['/users', 'limit'],
+          ['/users', 'offset'],
+          ['/groups', 'limit'],
+          ['/events', 'after'],
+          ['/events', 'before'],
+          [`/users/${t.admin.userId}/events`, 'limit'],
+        ] as const) {
+          for (const value of ['1e2', '0x10', '%205', '5%20', '5.0', '+5', '-0', '5_0', '٥', '']) {
+            const response = await t.api('GET', `${path}?${name}=${value}`);
+            const error = expectApiError(response, 400, 'invalid_request');
+            expect(error.details, `${path}?${name}=${value}`).toEqual({
+              fields: { [name]: 'must be a whole number in decimal digits (0-9)' },
+            });
+          }
+          const plain = await t.api('GET', `${path}?${name}=5`);
+          expect(plain.statusCode, `${path}?${name}=5: ${plain.body}`).toBe(200);
+        }
+        expect((await t.api('GET', '/users?limit=007&offset=0')).statusCode).toBe(200);
+        // Past 2^53 - 1 a sequence number is not a number JavaScript holds exactly; 1e400 (and
+        // its 401 digits) was Infinity, and a 500.
+        const huge = await t.api('GET', `/events?after=${'9'.repeat(401)}`);
+        expect(expectApiError(huge, 400, 'invalid_request').details).toEqual({
+          fields: { after: 'must be <= 9007199254740991' },
+        });
+        expect((await t.api('GET', '/events?after=9007199254740991')).statusCode).toBe(200);
+        const limit = await t.api('GET', `/users?limit=${'9'.repeat(401)}`);
+        expect(expectApiError(limit, 400, 'invalid_request').details).toEqual({
+          fields: { limit: 'must be <= 200' },
+        });
+      });
     });
   });
 }

@@ -360,6 +360,41 @@ for (const dialect of DIALECTS) {
         expectApiError(await t.api('DELETE', '/api-keys/no-such-key'), 404, 'not_found');
       });
 
+      it('refuses a name an active key has, whatever its case (409), even to concurrent creates', async () => {
+        const first = await t.api('POST', '/api-keys', { name: 'nightly export', role: 'viewer' });
+        expect(first.statusCode, first.body).toBe(201);
+        const { id } = first.json() as { id: string };
+        const taken = await t.api('POST', '/api-keys', { name: 'Nightly Export', role: 'admin' });
+        expect(expectApiError(taken, 409, 'conflict').message).toBe(
+          `An active API key is already named "nightly export" (${id}): choose another name, or revoke that key first.`,
+        );
+        // Revoked, its name is free again.
+        expect((await t.api('DELETE', `/api-keys/${id}`)).statusCode).toBe(204);
+        // Ten creates of one name at once, in rounds (the first meets a cold connection pool).
+        for (let round = 0; round < 3; round++) {
+          const names = Array.from({ length: 10 }, (_, i) => `Reuse ${round}${i % 2 ? 'X' : 'x'}`);
+          const responses = await Promise.all(
+            names.map((name) => t.api('POST', '/api-keys', { name, role: 'viewer' })),
+          );
+          const statuses = responses.map((r) => r.statusCode);
+          expect(
+            statuses.filter((s) => s === 201),
+            JSON.stringify(statuses),
+          ).toHaveLength(1);
+          for (const r of responses.filter((r) => r.statusCode !== 201)) {
+            expectApiError(r, 409, 'conflict');
+          }
+        }
+        const reused = await t.api('POST', '/api-keys', { name: 'nightly export', role: 'viewer' });
+        expect(reused.statusCode, reused.body).toBe(201);
+        const active = (
+          (await t.api('GET', '/api-keys')).json() as {
+            items: { name: string; revokedAt: string | null }[];
+          }
+        ).items.filter((k) => k.revokedAt === null && /reuse|nightly/i.test(k.name));
+        expect(active).toHaveLength(4);
+      });
+
       it('refuses malformed and unknown keys (401)', async () => {
         for (const authorization of ['Basic abc', 'Bearer', 'Bearer gh_api_unknown']) {
           const response = await t.app.inject({

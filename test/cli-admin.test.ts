@@ -13,6 +13,7 @@ import { buildApp } from '../src/app.ts';
 import { loadConfig } from '../src/config.ts';
 import { openDatabase } from '../src/db/database.ts';
 import type { DatabaseHandle } from '../src/db/database.ts';
+import { uuidv7 } from '../src/lib/ids.ts';
 
 const BIN = path.resolve('bin/gatehouse.js');
 
@@ -66,6 +67,23 @@ async function withServer<T>(work: (app: FastifyInstance) => Promise<T>): Promis
     return await work(app);
   } finally {
     await app.close();
+    await database.close();
+  }
+}
+
+/** A copy of the key under another id and hash, as a database from before unique names may hold. */
+async function legacyDuplicateKey(id: string): Promise<{ id: string }> {
+  const database = await openDatabase({ dataDir, databaseUrl: undefined });
+  try {
+    const row = await database.db
+      .selectFrom('api_keys')
+      .selectAll()
+      .where('id', '=', id)
+      .executeTakeFirstOrThrow();
+    const copy = { ...row, id: uuidv7(), key_hash: 'f'.repeat(64) };
+    await database.db.insertInto('api_keys').values(copy).execute();
+    return { id: copy.id };
+  } finally {
     await database.close();
   }
 }
@@ -192,16 +210,27 @@ describe('gatehouse admins and api-keys', () => {
     const missing = await gatehouse(['api-keys', 'revoke', 'no-such-key']);
     expect(missing.code).toBe(1);
     expect(missing.stderr).toMatch(/No active API key has the id or name "no-such-key"/);
-    // Names are labels: two active keys of one name are revoked by id, never one at random.
-    const second = await json<{ id: string }>(['api-keys', 'create', 'reporting']);
+    // The change feed names a key by its name: no two active keys share one, whatever the case.
+    const again = await gatehouse(['api-keys', 'create', 'REPORTING', '--role', 'admin']);
+    expect(again.code).toBe(1);
+    expect(again.stderr).toBe(
+      `gatehouse: An active API key is already named "reporting" (${viewer.id}): choose another name, or revoke that key first.\n`,
+    );
+    expect((await json<unknown[]>(['api-keys', 'list'])).length).toBe(2);
+    // A database from before that rule may hold two active keys of one name: they are revoked
+    // by id, never one at random.
+    const second = await legacyDuplicateKey(viewer.id);
     const ambiguous = await gatehouse(['api-keys', 'revoke', 'reporting']);
     expect(ambiguous.code).toBe(1);
     expect(ambiguous.stderr).toContain(
       `2 active API keys are named "reporting": revoke one by its id (${viewer.id}, ${second.id}).`,
     );
     expect((await json<{ id: string }>(['api-keys', 'revoke', second.id])).id).toBe(second.id);
-    // One left of that name: its name is enough.
+    // One left of that name: its name is enough. Revoked, the name is free again.
     expect((await json<{ id: string }>(['api-keys', 'revoke', 'reporting'])).id).toBe(viewer.id);
+    expect((await json<{ name: string }>(['api-keys', 'create', 'Reporting'])).name).toBe(
+      'Reporting',
+    );
     const badRole = await gatehouse(['api-keys', 'create', 'x', '--role', 'owner']);
     expect(badRole.code).not.toBe(0);
   });

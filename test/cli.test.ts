@@ -362,6 +362,22 @@ describe('gatehouse CLI', () => {
     expect(filter.stderr).not.toMatch(/at .*\.ts:\d+/);
   });
 
+  it('refuses a userName or group displayName with a control character, with a message', async () => {
+    const user = await gatehouse(['users', 'create', 'tab\there@example.com']);
+    expect(user.code).toBe(1);
+    expect(user.stderr).toBe(
+      'gatehouse: Attribute "userName" must not contain a control character (U+0009)\n',
+    );
+    const group = await gatehouse(['groups', 'create', 'Two\nLines']);
+    expect(group.code).toBe(1);
+    expect(group.stderr).toBe(
+      'gatehouse: Attribute "displayName" must not contain a control character (U+000A)\n',
+    );
+    const blank = await gatehouse(['groups', 'create', '   ']);
+    expect(blank.code).toBe(1);
+    expect(blank.stderr).toMatch(/"displayName" is required/);
+  });
+
   it('shows and updates connection settings, prints the provisioning log, grants roles', async () => {
     const created = await json<{ id: string; token: string }>(['connections', 'create', 'ping']);
     const updated = await json<{ settings: Record<string, unknown> }>([

@@ -5,10 +5,13 @@
  * which never open the admin API, as keys never open /scim.
  */
 import { randomBytes, timingSafeEqual } from 'node:crypto';
+import { sql } from 'kysely';
 import { sha256Hex } from '../lib/digest.ts';
 import { appendEvents } from '../changes/events.ts';
+import { dialectOf } from '../db/database.ts';
 import type { Db } from '../db/database.ts';
 import type { ApiKeyRow, Role } from '../db/tables.ts';
+import { inTransaction } from '../directory/context.ts';
 import { uuidv7 } from '../lib/ids.ts';
 import { AdminError, invalidField } from './errors.ts';
 import type { Principal } from './principal.ts';
@@ -49,6 +52,36 @@ export function parseApiKeyRole(value: string): Role {
   return value;
 }
 
+/**
+ * The advisory lock that serializes, on PostgreSQL, the creation of keys ("keys" in ASCII), so
+ * that two creates of one name cannot both find it free. SQLite's writer runs one write at a
+ * time, after `begin immediate` (src/db/sqlite-writer.ts).
+ */
+const API_KEY_NAMES_LOCK = 0x6b657973;
+
+/**
+ * Throws `conflict` when an active key has the name, compared case-insensitively: the change
+ * feed names a key's actions by its name (`local:api-key:<name>`), which must tell the keys in
+ * use apart. A revoked key's name may be given again. Call it in the create's transaction.
+ */
+async function refuseTakenName(trx: Db, name: string): Promise<void> {
+  if (dialectOf(trx) === 'postgres') {
+    await sql`select pg_advisory_xact_lock(${sql.lit(API_KEY_NAMES_LOCK)})`.execute(trx);
+  }
+  const taken = await trx
+    .selectFrom('api_keys')
+    .select(['id', 'name'])
+    .where(sql<string>`lower(name)`, '=', sql<string>`lower(${name})`)
+    .where('revoked_at', 'is', null)
+    .executeTakeFirst();
+  if (taken) {
+    throw new AdminError(
+      'conflict',
+      `An active API key is already named ${JSON.stringify(taken.name)} (${taken.id}): choose another name, or revoke that key first.`,
+    );
+  }
+}
+
 /** Makes a key; `actor` is who made it, as in the change feed. The key is returned this once. */
 export async function createApiKey(
   db: Db,
@@ -76,7 +109,8 @@ export async function createApiKey(
     last_used_at: null,
     revoked_at: null,
   };
-  await db.transaction().execute(async (trx) => {
+  await inTransaction({ db, dialect: dialectOf(db) }, async (trx) => {
+    await refuseTakenName(trx, name);
     await trx.insertInto('api_keys').values(row).execute();
     await appendEvents(
       trx,
@@ -105,7 +139,8 @@ export async function listApiKeys(db: Db): Promise<ApiKey[]> {
 export async function revokeApiKey(db: Db, key: string, actor: string): Promise<ApiKey> {
   let row = await db.selectFrom('api_keys').selectAll().where('id', '=', key).executeTakeFirst();
   if (!row) {
-    // By name, if one key alone bears it: names are labels, not unique.
+    // By name, if one active key alone bears it: a database from before names of active keys
+    // were unique may hold several.
     const named = await db
       .selectFrom('api_keys')
       .selectAll()

@@ -8,7 +8,7 @@ import { listEvents } from '../changes/events.ts';
 import type { Event } from '../changes/events.ts';
 import type { Role } from '../db/tables.ts';
 import type { DirectoryContext } from '../directory/context.ts';
-import { administratorsWhoCanSignIn, grantRole, revokeRole } from '../directory/roles.service.ts';
+import { grantRole, revokeRole } from '../directory/roles.service.ts';
 import {
   createUser,
   deleteUser,
@@ -177,13 +177,6 @@ export async function createLocalUser(
   return getUserResponse(context, user.id);
 }
 
-function lastAdministrator(userName: string) {
-  return new AdminError(
-    'conflict',
-    `User ${JSON.stringify(userName)} is the last administrator: make another user an administrator first.`,
-  );
-}
-
 export async function updateLocalUser(
   context: DirectoryContext,
   id: string,
@@ -191,27 +184,26 @@ export async function updateLocalUser(
 ): Promise<UserResponse> {
   const user = await listedUser(context, id);
   await refuseIdpOwnedUser(context, user);
-  if (input.active === false) {
-    // Deactivated, the last administrator could no longer sign in, nor anyone else as one.
-    const admins = await administratorsWhoCanSignIn(context.db);
-    if (admins.length === 1 && admins[0] === id) throw lastAdministrator(user.userName);
-  }
-  await updateUser(context, id, (current) => {
-    // Linked by an identity provider since the check above: refuse all the same.
-    const owner = idpOwner(current.origin, current.connectionId);
-    if (owner !== null) throw idpOwned('User', current.userName, { id: owner, name: owner });
-    return applyInput(current.data, input);
-  });
+  // Deactivated, the last administrator could no longer sign in, nor anyone else as one.
+  await updateUser(
+    context,
+    id,
+    (current) => {
+      // Linked by an identity provider since the check above: refuse all the same.
+      const owner = idpOwner(current.origin, current.connectionId);
+      if (owner !== null) throw idpOwned('User', current.userName, { id: owner, name: owner });
+      return applyInput(current.data, input);
+    },
+    { keepAnAdministrator: true },
+  );
   return getUserResponse(context, id);
 }
 
 export async function deleteLocalUser(context: DirectoryContext, id: string): Promise<void> {
   const user = await listedUser(context, id);
   await refuseIdpOwnedUser(context, user);
-  const admins = await administratorsWhoCanSignIn(context.db);
-  if (admins.length === 1 && admins[0] === id) throw lastAdministrator(user.userName);
   // Their sessions and password go with the row (ON DELETE CASCADE).
-  await deleteUser(context, id);
+  await deleteUser(context, id, { keepAnAdministrator: true });
 }
 
 /** Sets a LOCAL user's password; every session of theirs ends, the caller's own included. */

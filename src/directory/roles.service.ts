@@ -3,8 +3,9 @@
  * user may hold one and will sign in through the identity provider; a role holder of origin
  * LOCAL with the role `admin` is never linked by an identity provider (ownership.ts).
  */
+import { sql } from 'kysely';
 import { appendEvents } from '../changes/events.ts';
-import type { Db } from '../db/database.ts';
+import type { Db, Dialect } from '../db/database.ts';
 import type { Role } from '../db/tables.ts';
 import { describeActor } from './actor.ts';
 import type { DirectoryContext } from './context.ts';
@@ -33,8 +34,9 @@ export function parseRole(value: string): Role {
 
 export interface RoleChangeOptions {
   /**
-   * Refuse a change that would leave no administrator (the admin API). The CLI may: an operator
-   * with the database can always make one again (`admins create`, or the setup link at start).
+   * Refuse a change that would leave no administrator who can sign in (the admin API). The CLI
+   * may: an operator with the database can always make one again (`admins create`, or the setup
+   * link at start).
    */
   readonly keepAnAdministrator?: boolean;
 }
@@ -56,23 +58,42 @@ export async function administratorsWhoCanSignIn(db: Db, limit?: number): Promis
 }
 
 /**
- * Under `keepAnAdministrator`, throws when the user is the last administrator. Locks the
- * administrators' rows on PostgreSQL so that two concurrent demotions cannot both pass.
+ * The advisory lock that serializes, on PostgreSQL, the writes that could leave no administrator
+ * ("admn" in ASCII). Each such write checks that another administrator who can sign in remains;
+ * two of them at once (A deactivates B while B deactivates A) would each see the other still
+ * there, and both pass. Under the lock the second checks after the first has committed.
  */
-async function checkNotLastAdministrator(
-  trx: Db,
-  context: DirectoryContext,
-  userId: string,
-): Promise<void> {
-  let query = trx.selectFrom('user_roles').select(['user_id']).where('role', '=', 'admin');
-  if (context.dialect === 'postgres') query = query.forUpdate();
-  const admins = (await query.execute()).map((r) => r.user_id);
-  if (admins.includes(userId) && admins.length === 1) {
-    throw new DirectoryError(
-      'last_administrator',
-      'This is the last administrator: make another user an administrator first.',
-    );
+const ADMINISTRATORS_LOCK = 0x61646d6e;
+
+/**
+ * Takes ADMINISTRATORS_LOCK until the transaction ends: the first statement of a write that
+ * calls refuseLastAdministrator, before it locks any row, so that every such write takes its
+ * locks in one order. SQLite needs none: its writer runs one write after the other, each seeing
+ * the ones before it (src/db/sqlite-writer.ts), and `begin immediate` keeps another process out.
+ */
+export async function lockAdministrators(trx: Db, dialect: Dialect): Promise<void> {
+  if (dialect === 'postgres') {
+    await sql`select pg_advisory_xact_lock(${sql.lit(ADMINISTRATORS_LOCK)})`.execute(trx);
   }
+}
+
+/**
+ * Throws `last_administrator` when the user is the last administrator who can sign in, so that
+ * the write about to take that away (deactivation, deletion, a role change) cannot. Call it in
+ * that write's transaction, after lockAdministrators.
+ */
+export async function refuseLastAdministrator(trx: Db, userId: string): Promise<void> {
+  const admins = await administratorsWhoCanSignIn(trx, 2);
+  if (admins.length !== 1 || admins[0] !== userId) return;
+  const user = await trx
+    .selectFrom('users')
+    .select('user_name')
+    .where('id', '=', userId)
+    .executeTakeFirst();
+  throw new DirectoryError(
+    'last_administrator',
+    `User ${JSON.stringify(user?.user_name ?? userId)} is the last administrator who can sign in: make another user an administrator first.`,
+  );
 }
 
 /** Gives the user the role (replacing the one they held). */
@@ -85,6 +106,7 @@ export async function grantRole(
   const now = nowOf(context);
   const grantedBy = describeActor(context.actor);
   return inTransaction(context, async (trx) => {
+    if (options.keepAnAdministrator) await lockAdministrators(trx, context.dialect);
     const user = await trx
       .selectFrom('users')
       .select(['id', 'user_name', 'origin', 'deprovisioned_at'])
@@ -92,7 +114,7 @@ export async function grantRole(
       .executeTakeFirst();
     if (!user || user.deprovisioned_at !== null) throw notFound('User', userId);
     if (options.keepAnAdministrator && role !== 'admin') {
-      await checkNotLastAdministrator(trx, context, userId);
+      await refuseLastAdministrator(trx, userId);
     }
     await trx
       .insertInto('user_roles')
@@ -133,7 +155,10 @@ export async function revokeRole(
 ): Promise<boolean> {
   const now = nowOf(context);
   return inTransaction(context, async (trx) => {
-    if (options.keepAnAdministrator) await checkNotLastAdministrator(trx, context, userId);
+    if (options.keepAnAdministrator) {
+      await lockAdministrators(trx, context.dialect);
+      await refuseLastAdministrator(trx, userId);
+    }
     const result = await trx
       .deleteFrom('user_roles')
       .where('user_id', '=', userId)

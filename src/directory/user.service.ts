@@ -11,6 +11,7 @@ import type { DirectoryContext } from './context.ts';
 import { checkIfMatch, inTransaction, isUniqueViolation, nowOf } from './context.ts';
 import { DirectoryError, notFound } from './errors.ts';
 import { claimFor, idpOwner, isAdministrator } from './ownership.ts';
+import { lockAdministrators, refuseLastAdministrator } from './roles.service.ts';
 import type { ListQuery, Page } from './listing.ts';
 import { listWithCaches } from './listing.ts';
 import {
@@ -34,6 +35,12 @@ export type { User, UserGroup };
 export interface WriteOptions {
   /** The If-Match header: the write happens only if the resource's version is one of these. */
   readonly ifMatch?: string;
+  /**
+   * Refuse to deactivate or delete the last administrator who can sign in (the admin API; see
+   * RoleChangeOptions). Checked in the write's own transaction, serialized with the other writes
+   * that check it: a check before the transaction would let two concurrent ones both pass.
+   */
+  readonly keepAnAdministrator?: boolean;
 }
 
 function userNameTaken(userName: string, existingId: string | undefined) {
@@ -192,6 +199,7 @@ export async function updateUser(
   let wantedName = '';
   try {
     return await inTransaction(context, async (trx) => {
+      if (options.keepAnAdministrator) await lockAdministrators(trx, context.dialect);
       const row = await findUserRow(trx, context.dialect, id, true);
       if (!row) throw notFound('User', id);
       const claim = await claimFor(trx, context.actor, 'User', row);
@@ -204,6 +212,9 @@ export async function updateUser(
         return current;
       }
       const columns = userColumns(data);
+      if (options.keepAnAdministrator && (columns.active !== 1 || deprovisionedAt !== null)) {
+        await refuseLastAdministrator(trx, id);
+      }
       wantedName = columns.user_name;
       if (columns.user_name_lc !== row.user_name_lc) {
         const other = await findUserIdByUserName(trx, columns.user_name);
@@ -262,11 +273,13 @@ export async function deleteUser(
 ): Promise<void> {
   const now = nowOf(context);
   await inTransaction(context, async (trx) => {
+    if (options.keepAnAdministrator) await lockAdministrators(trx, context.dialect);
     const row = await findUserRow(trx, context.dialect, id, true);
     if (!row) throw notFound('User', id);
     // A connection deletes only its own users: a delete never links.
     if ((await claimFor(trx, context.actor, 'User', row)) !== 'own') throw notFound('User', id);
     checkIfMatch('User', id, Number(row.version), options.ifMatch);
+    if (options.keepAnAdministrator) await refuseLastAdministrator(trx, id);
     const left = await deleteMembershipsOf(trx, id);
     await deleteUserRow(trx, id);
     const actor = describeActor(context.actor);

@@ -328,6 +328,29 @@ describe('normalizeResource: required attributes', () => {
     expect(error.message).toBe('Attribute "displayName" is required');
   });
 
+  it.each([
+    ['userName', userResourceType],
+    ['displayName', groupResourceType],
+  ] as const)('refuses control characters in %s, the name', (name, resourceType) => {
+    for (const value of ['\u0000', 'a\nb', '\tx', 'x\u001f', 'a\u007fb']) {
+      const error = scimErrorOf(() => normalizeResource(resourceType, { [name]: value }));
+      expect(error.scimType).toBe('invalidValue');
+      expect(error.message).toMatch(
+        new RegExp(
+          `^Attribute "${name}" must not contain a control character \\(U\\+00[0-7][0-9A-F]\\)$`,
+        ),
+      );
+    }
+    // Spaces around it, and characters past U+007F, are kept as sent.
+    for (const value of [' padded ', 'a\u0080b', 'Zoë']) {
+      expect(normalizeResource(resourceType, { [name]: value }).data[name]).toBe(value);
+    }
+  });
+
+  it('lets other strings hold control characters (a formatted address has line breaks)', () => {
+    expect(user({ displayName: 'Two\nLines' }).data.displayName).toBe('Two\nLines');
+  });
+
   it('does not require a User displayName', () => {
     expect(user({ displayName: '' }).data.displayName).toBe('');
   });

@@ -204,6 +204,7 @@ function normalizeScalar(attribute: AttributeDefinition, value: unknown, path: s
       if (LONE_SURROGATE.test(value)) {
         throw invalidValue(`Attribute "${path}" is not valid Unicode (a lone surrogate)`);
       }
+      if (attribute.uniqueness !== 'none') refuseControlCharacters(value, path);
       return value;
     case 'boolean':
       return normalizeBoolean(value, path);
@@ -218,6 +219,25 @@ function normalizeScalar(attribute: AttributeDefinition, value: unknown, path: s
       throw invalidValue(`Attribute "${path}" must be an ISO 8601 date-time`);
     case 'complex':
       throw new Error('normalizeScalar: complex attributes are handled by normalizeComplex');
+  }
+}
+
+/**
+ * An attribute whose value is unique (`uniqueness` server or global: a User's userName, a
+ * Group's displayName) is the resource's name: shown in lists and logs, typed in filters, looked
+ * up by identity providers before a create. A C0 control character or DEL in it (U+0000 to
+ * U+001F, U+007F: NUL, a line break, a tab) makes a name nobody can read or type, which breaks
+ * the lines of the CLI's tables. A name of white space only is refused as no name at all
+ * (checkRequired). Spaces around a name are kept as sent: identity providers match on the value
+ * they sent.
+ */
+function refuseControlCharacters(value: string, path: string): void {
+  for (let i = 0; i < value.length; i++) {
+    const code = value.charCodeAt(i);
+    if (code < 0x20 || code === 0x7f) {
+      const codePoint = `U+${code.toString(16).toUpperCase().padStart(4, '0')}`;
+      throw invalidValue(`Attribute "${path}" must not contain a control character (${codePoint})`);
+    }
   }
 }
 

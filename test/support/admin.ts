@@ -108,6 +108,8 @@ export async function startAdminApp(
   };
 
   let admin: Session = { cookie: '', csrfToken: '', userId: '' };
+  // The name of an active key is unique: each of the test's keys has its own.
+  let keys = 0;
   if (!options.noAdmin) {
     await createAdministrator(context, {
       userName: 'admin@example.com',
@@ -129,7 +131,7 @@ export async function startAdminApp(
       return signIn(userName, ADMIN_PASSWORD);
     },
     apiKey: async (role: Role) =>
-      (await createApiKey(database.db, { name: `test ${role}`, role }, 'test')).key,
+      (await createApiKey(database.db, { name: `test ${role} ${++keys}`, role }, 'test')).key,
   });
 }
 

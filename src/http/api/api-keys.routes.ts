@@ -38,7 +38,7 @@ export function apiKeyRoutes(app: FastifyInstance, deps: ApiDeps): void {
             properties: { ...apiKeySchema.properties, key: { type: 'string' } },
             required: [...apiKeySchema.required, 'key'],
           },
-          ...errors(400, 401, 403),
+          ...errors(400, 401, 403, 409),
         },
       },
     },

@@ -9,7 +9,12 @@
  */
 import cookie from '@fastify/cookie';
 import { Ajv } from 'ajv';
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type {
+  FastifyInstance,
+  FastifyReply,
+  FastifyRequest,
+  FastifySchemaValidationError,
+} from 'fastify';
 import { authenticateApiKey, API_KEY_PREFIX } from '../../admin/api-keys.service.ts';
 import { actorOf } from '../../admin/principal.ts';
 import type { Principal } from '../../admin/principal.ts';
@@ -92,7 +97,11 @@ export async function apiPlugin(app: FastifyInstance, options: ApiPluginOptions)
   const bodies = new Ajv({ ...common, coerceTypes: false, removeAdditional: false });
   const text = new Ajv({ ...common, coerceTypes: 'array', removeAdditional: false });
   app.setValidatorCompiler(({ schema, httpPart }) =>
-    (httpPart === 'body' ? bodies : text).compile(schema),
+    httpPart === 'body'
+      ? bodies.compile(schema)
+      : httpPart === 'querystring'
+        ? decimalIntegersFirst(schema, text.compile(schema))
+        : text.compile(schema),
   );
   const bodyLimit = Math.min(options.maxBodyBytes ?? DEFAULT_BODY_LIMIT, DEFAULT_BODY_LIMIT);
   app.addHook('onRoute', (route) => {
@@ -176,6 +185,71 @@ export async function apiPlugin(app: FastifyInstance, options: ApiPluginOptions)
   connectionRoutes(app, deps);
   activityRoutes(app, deps);
   apiKeyRoutes(app, deps);
+}
+
+/** A query-string validator as Fastify calls it: false with Ajv's errors when refused. */
+interface QueryValidator {
+  (data: unknown): boolean;
+  errors?: FastifySchemaValidationError[] | null;
+}
+
+/** What is wrong with the text of an integer parameter, if anything. */
+function integerTextError(
+  value: unknown,
+  maximum: number,
+): Pick<FastifySchemaValidationError, 'keyword' | 'message'> | undefined {
+  if (value === undefined) return undefined;
+  if (typeof value !== 'string' || !/^[0-9]+$/.test(value)) {
+    return { keyword: 'type', message: 'must be a whole number in decimal digits (0-9)' };
+  }
+  // Ajv checks no range on a value past Number.MAX_VALUE (401 digits are Infinity to it).
+  if (Number(value) > maximum) return { keyword: 'maximum', message: `must be <= ${maximum}` };
+  return undefined;
+}
+
+/**
+ * The query's integer parameters as plain decimal digits, checked on the text before Ajv coerces
+ * it. Ajv takes whatever Number() takes (`1e2`, `0x10`, ` 5`, `5.0`, `+5`; `1e400` is Infinity):
+ * a script's mistake would be read as some other number instead of being refused. The range
+ * each one documents (`minimum`, `maximum`, at most 2^53 - 1) is then Ajv's to check.
+ */
+function decimalIntegersFirst(schema: unknown, validate: QueryValidator): QueryValidator {
+  type Property = { type?: unknown; maximum?: unknown };
+  const properties = (schema as { properties?: Record<string, Property> }).properties ?? {};
+  const integers = Object.entries(properties)
+    .filter(
+      ([, p]) => p.type === 'integer' || (Array.isArray(p.type) && p.type.includes('integer')),
+    )
+    .map(([name, p]) => ({
+      name,
+      maximum: typeof p.maximum === 'number' ? p.maximum : Number.MAX_SAFE_INTEGER,
+    }));
+  if (integers.length === 0) return validate;
+  const checked: QueryValidator = (data) => {
+    const query = (data ?? {}) as Record<string, unknown>;
+    const errors: FastifySchemaValidationError[] = [];
+    for (const { name, maximum } of integers) {
+      // A parameter given twice is an array: each text is checked, then Ajv refuses the array.
+      const error = [query[name]]
+        .flat()
+        .map((value) => integerTextError(value, maximum))
+        .find((e) => e !== undefined);
+      if (error) {
+        errors.push({
+          ...error,
+          instancePath: `/${name}`,
+          schemaPath: `#/properties/${name}/${error.keyword}`,
+          params: {},
+        });
+      }
+    }
+    checked.errors = errors.length > 0 ? errors : undefined;
+    if (errors.length > 0) return false;
+    const valid = validate(data);
+    checked.errors = validate.errors ?? undefined;
+    return valid;
+  };
+  return checked;
 }
 
 export function sendError(reply: FastifyReply, error: ApiError) {

@@ -287,8 +287,9 @@ export const memberListQuery = {
 export const eventsQuery = {
   type: 'object',
   properties: {
-    after: { type: 'integer', minimum: 0, default: 0 },
-    before: { type: 'integer', minimum: 1 },
+    // Sequence numbers: up to 2^53 - 1, the largest a JavaScript number holds exactly.
+    after: { type: 'integer', minimum: 0, maximum: Number.MAX_SAFE_INTEGER, default: 0 },
+    before: { type: 'integer', minimum: 1, maximum: Number.MAX_SAFE_INTEGER },
     limit: limit(100, 1000),
     resource: string,
     order,
