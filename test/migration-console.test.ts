@@ -8,13 +8,14 @@ import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { Kysely, Migrator, PostgresDialect, SqliteDialect, sql } from 'kysely';
+import { Kysely, Migrator, SqliteDialect, sql } from 'kysely';
 import type { Migration, MigrationProvider } from 'kysely';
 import SqliteDatabase from 'better-sqlite3';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { pageOfMembers } from '../src/admin/group-list.repository.ts';
 import { pageOfUsers } from '../src/admin/user-list.repository.ts';
+import { CurrentSchemaPostgresDialect } from '../src/db/database.ts';
 import type { Db, Dialect } from '../src/db/database.ts';
 import * as initial from '../src/db/migrations/0001-initial.ts';
 import * as provisioning from '../src/db/migrations/0002-provisioning.ts';
@@ -69,7 +70,7 @@ for (const dialect of DIALECTS) {
         await admin.query(`CREATE SCHEMA ${schema}`);
         await admin.end();
         db = new Kysely({
-          dialect: new PostgresDialect({
+          dialect: new CurrentSchemaPostgresDialect({
             pool: new pg.Pool({
               connectionString: TEST_DATABASE_URL,
               max: 2,

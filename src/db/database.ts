@@ -7,7 +7,16 @@ import path from 'node:path';
 import SqliteDatabase from 'better-sqlite3';
 import type { Statement } from 'better-sqlite3';
 import { Kysely, Migrator, PostgresDialect, SqliteDialect, sql } from 'kysely';
-import type { Insertable, KyselyConfig, Migration, MigrationProvider } from 'kysely';
+import type {
+  DatabaseIntrospector,
+  DatabaseMetadata,
+  Insertable,
+  KyselyConfig,
+  Migration,
+  MigrationProvider,
+  SchemaMetadata,
+  TableMetadata,
+} from 'kysely';
 import pg from 'pg';
 import type { Database } from './tables.ts';
 import { chunks } from '../lib/chunks.ts';
@@ -316,6 +325,51 @@ function openSqlite(
   return { db, dialect: 'sqlite', description: file, close: () => db.destroy() };
 }
 
+/**
+ * PostgreSQL as Kysely speaks it, but for the tables of the current schema only. Kysely's own
+ * introspector (which its migrator asks whether the migration tables exist) reads every schema
+ * of the database and names each in `has_schema_privilege` and `pg_get_serial_sequence`: a
+ * schema that another client drops meanwhile fails the query ("schema ... does not exist"), and
+ * Gatehouse's start with it, on a database whose other users create and drop schemas (tests,
+ * other applications). This one reads the catalog by oid, where the migrator looks.
+ */
+export class CurrentSchemaPostgresDialect extends PostgresDialect {
+  override createIntrospector(db: Kysely<unknown>): DatabaseIntrospector {
+    return new CurrentSchemaIntrospector(db);
+  }
+}
+
+class CurrentSchemaIntrospector implements DatabaseIntrospector {
+  constructor(private readonly db: Kysely<unknown>) {}
+
+  async getSchemas(): Promise<SchemaMetadata[]> {
+    const rows = await sql<{ name: string }>`SELECT nspname AS name FROM pg_namespace`.execute(
+      this.db,
+    );
+    return rows.rows;
+  }
+
+  /** The current schema's tables and views, without their columns (nothing here reads them). */
+  async getTables(): Promise<TableMetadata[]> {
+    const rows = await sql<{ name: string; schema: string; kind: string }>`
+      SELECT c.relname AS name, n.nspname AS schema, c.relkind AS kind
+      FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+      WHERE n.nspname = current_schema() AND c.relkind IN ('r', 'p', 'v', 'm', 'f')`.execute(
+      this.db,
+    );
+    return rows.rows.map((r) => ({
+      name: r.name,
+      schema: r.schema,
+      isView: r.kind === 'v' || r.kind === 'm',
+      columns: [],
+    }));
+  }
+
+  async getMetadata(): Promise<DatabaseMetadata> {
+    return { tables: await this.getTables() };
+  }
+}
+
 async function openPostgres(
   url: string,
   schema: string | undefined,
@@ -345,7 +399,7 @@ async function openPostgres(
     },
   });
   const db = new Kysely<Database>({
-    dialect: new PostgresDialect({ pool }),
+    dialect: new CurrentSchemaPostgresDialect({ pool }),
     ...(log ? { log } : {}),
   });
   readers.set(db, postgresReader(pool, onQuery));
