@@ -231,6 +231,11 @@ describe('gatehouse admins and api-keys', () => {
     expect((await json<{ name: string }>(['api-keys', 'create', 'Reporting'])).name).toBe(
       'Reporting',
     );
+    // Names are unique in any case, and so is a revoke by name.
+    expect(
+      (await json<{ name: string; revokedAt: string | null }>(['api-keys', 'revoke', 'REPORTING']))
+        .revokedAt,
+    ).not.toBeNull();
     const badRole = await gatehouse(['api-keys', 'create', 'x', '--role', 'owner']);
     expect(badRole.code).not.toBe(0);
   });

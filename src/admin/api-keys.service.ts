@@ -139,12 +139,12 @@ export async function listApiKeys(db: Db): Promise<ApiKey[]> {
 export async function revokeApiKey(db: Db, key: string, actor: string): Promise<ApiKey> {
   let row = await db.selectFrom('api_keys').selectAll().where('id', '=', key).executeTakeFirst();
   if (!row) {
-    // By name, if one active key alone bears it: a database from before names of active keys
-    // were unique may hold several.
+    // By name, in any case as names are unique, if one active key alone bears it: a database
+    // from before names of active keys were unique may hold several.
     const named = await db
       .selectFrom('api_keys')
       .selectAll()
-      .where('name', '=', key)
+      .where(sql<string>`lower(name)`, '=', key.toLowerCase())
       .where('revoked_at', 'is', null)
       .orderBy('created_at')
       .execute();
