@@ -5,7 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import { createSetupToken } from '../src/admin/setup.service.ts';
-import { revokeRole } from '../src/directory/roles.service.ts';
+import { administratorsWhoCanSignIn, revokeRole } from '../src/directory/roles.service.ts';
 import { ADMIN_PASSWORD, API, expectApiError, startAdminApp } from './support/admin.ts';
 import type { AdminTestApp, Session } from './support/admin.ts';
 import { oktaUser, patch } from './support/app.ts';
@@ -520,6 +520,49 @@ for (const dialect of DIALECTS) {
         expect(await needed()).toBe(true);
       } finally {
         await t.close();
+      }
+    });
+  });
+
+  describe(`admin API: two setup links used at once (${dialect})`, () => {
+    let t: AdminTestApp;
+    beforeAll(async () => {
+      t = await startAdminApp(dialect, { noAdmin: true });
+    });
+    afterAll(() => t.close());
+
+    it('makes one administrator: the other setup is refused and leaves no user behind', async () => {
+      for (let round = 0; round < 3; round++) {
+        const links = [
+          await createSetupToken(t.database.db),
+          await createSetupToken(t.database.db),
+        ];
+        const names = links.map((_, i) => `race-${round}-${i}@example.com`);
+        const responses = await Promise.all(
+          links.map(({ token }, i) =>
+            t.api(
+              'POST',
+              '/setup',
+              { token, userName: names[i], password: ADMIN_PASSWORD },
+              { as: null },
+            ),
+          ),
+        );
+        const statuses = responses.map((r) => r.statusCode).sort();
+        expect(statuses, `round ${round}`).toEqual([201, 409]);
+        const admins = await administratorsWhoCanSignIn(t.database.db);
+        expect(admins, `round ${round}`).toHaveLength(1);
+        const users = await t.database.db
+          .selectFrom('users')
+          .select('user_name')
+          .where('user_name', 'in', names)
+          .execute();
+        expect(users, `round ${round}`).toHaveLength(1);
+        // Setup is needed again for the next round.
+        await revokeRole(
+          { db: t.database.db, dialect, actor: { kind: 'local', name: 'test' } },
+          admins[0]!,
+        );
       }
     });
   });

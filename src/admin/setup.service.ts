@@ -9,7 +9,8 @@ import { sha256Hex } from '../lib/digest.ts';
 import type { Db } from '../db/database.ts';
 import type { DirectoryContext } from '../directory/context.ts';
 import { administratorsWhoCanSignIn, grantRole } from '../directory/roles.service.ts';
-import { createUser } from '../directory/user.service.ts';
+import { DirectoryError } from '../directory/errors.ts';
+import { createUser, deleteUser } from '../directory/user.service.ts';
 import type { User } from '../directory/user.service.ts';
 import { normalizeResource } from '../scim/resource.ts';
 import { userResourceType } from '../scim/schema.ts';
@@ -65,11 +66,14 @@ export interface NewAdministrator {
 
 /**
  * Creates a LOCAL user with a password and the role `admin`. A taken userName is the
- * directory's `user_name_taken`.
+ * directory's `user_name_taken`. `first`: only while no administrator can sign in (setup), else
+ * `administrator_exists`. A user made before a later step fails is deleted again: no half-made
+ * administrator stays behind to take the userName.
  */
 export async function createAdministrator(
   context: DirectoryContext,
   input: NewAdministrator,
+  options: { readonly first?: boolean } = {},
 ): Promise<User> {
   checkPassword(input.password);
   const { data } = normalizeResource(userResourceType, {
@@ -80,8 +84,13 @@ export async function createAdministrator(
   // Hashed before anything is written: the slow part cannot fail half-way through.
   const passwordHash = await hashPassword(input.password);
   const user = await createUser(context, data);
-  await storePasswordHash(context, user.id, passwordHash);
-  await grantRole(context, user.id, 'admin');
+  try {
+    await storePasswordHash(context, user.id, passwordHash);
+    await grantRole(context, user.id, 'admin', { firstAdministrator: options.first === true });
+  } catch (error) {
+    await deleteUser(context, user.id).catch(() => undefined);
+    throw error;
+  }
   return user;
 }
 
@@ -119,13 +128,17 @@ export async function completeSetup(
     );
   }
   try {
-    return await createAdministrator(context, input);
+    // Checked again where the role is granted: another setup link may be used at the same time.
+    return await createAdministrator(context, input, { first: true });
   } catch (error) {
     await context.db
       .updateTable('setup_tokens')
       .set({ used_at: null })
       .where('token_hash', '=', hash)
       .execute();
+    if (error instanceof DirectoryError && error.code === 'administrator_exists') {
+      throw new AdminError('conflict', error.message);
+    }
     throw error;
   }
 }

@@ -14,7 +14,8 @@ export type DirectoryErrorCode =
   | 'forbidden'
   | 'invalid_role'
   | 'too_many'
-  | 'last_administrator';
+  | 'last_administrator'
+  | 'administrator_exists';
 
 export class DirectoryError extends Error {
   override name = 'DirectoryError';

@@ -39,6 +39,11 @@ export interface RoleChangeOptions {
    * link at start).
    */
   readonly keepAnAdministrator?: boolean;
+  /**
+   * Grant only while no administrator can sign in (first-run setup): of two setups at once, with
+   * two links, one makes the administrator and the other is refused (`administrator_exists`).
+   */
+  readonly firstAdministrator?: boolean;
 }
 
 /**
@@ -106,13 +111,21 @@ export async function grantRole(
   const now = nowOf(context);
   const grantedBy = describeActor(context.actor);
   return inTransaction(context, async (trx) => {
-    if (options.keepAnAdministrator) await lockAdministrators(trx, context.dialect);
+    if (options.keepAnAdministrator || options.firstAdministrator) {
+      await lockAdministrators(trx, context.dialect);
+    }
     const user = await trx
       .selectFrom('users')
       .select(['id', 'user_name', 'origin', 'deprovisioned_at'])
       .where('id', '=', userId)
       .executeTakeFirst();
     if (!user || user.deprovisioned_at !== null) throw notFound('User', userId);
+    if (options.firstAdministrator && (await administratorsWhoCanSignIn(trx, 1)).length > 0) {
+      throw new DirectoryError(
+        'administrator_exists',
+        'Setup is done: an administrator exists. Sign in, or ask an administrator for access.',
+      );
+    }
     if (options.keepAnAdministrator && role !== 'admin') {
       await refuseLastAdministrator(trx, userId);
     }

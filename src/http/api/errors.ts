@@ -79,6 +79,7 @@ const DIRECTORY: Record<DirectoryErrorCode, [number, ApiErrorCode]> = {
   invalid_role: [400, 'invalid_request'],
   too_many: [400, 'invalid_request'],
   last_administrator: [409, 'conflict'],
+  administrator_exists: [409, 'conflict'],
 };
 
 /** Fastify's own errors (body parsing, limits, content types), by code. */

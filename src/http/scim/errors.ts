@@ -20,6 +20,7 @@ const DIRECTORY: Record<DirectoryErrorCode, [number, ScimType | undefined]> = {
   invalid_role: [400, 'invalidValue'],
   too_many: [400, 'tooMany'],
   last_administrator: [409, undefined],
+  administrator_exists: [409, undefined],
 };
 
 export const UNSUPPORTED_TYPE = 'Send the body as application/scim+json or application/json.';
