@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { addLocalMember, removeLocalMember } from '../src/admin/groups.service.ts';
 import { mappingsOf } from '../src/admin/views.ts';
 import { createGroup as createGroupAs } from '../src/directory/group.service.ts';
+import { createConnection, deleteConnection } from '../src/provisioning/connection.service.ts';
 import { createUser as createUserAs } from '../src/directory/user.service.ts';
 import { DIALECTS } from './support/databases.ts';
 import { GROUP_SCHEMA, json, oktaUser, patch, startTestApp } from './support/app.ts';
@@ -275,6 +276,89 @@ for (const dialect of DIALECTS) {
         ]);
         expect(added.statusCode).toBe(204);
         expect(await mappings(groupId, userId), `round ${round}`).toEqual(['IDP']);
+      }
+    });
+
+    it("the console's LOCAL add or removal of one member, four at once: one succeeds, the others are refused", async () => {
+      const local = {
+        db: t.database.db,
+        dialect: t.database.dialect,
+        actor: { kind: 'local', name: 'test' },
+      } as const;
+      for (let round = 0; round < 3; round++) {
+        const userId = await createUser(t);
+        const group = await createGroupAs(local, { displayName: unique('Four') });
+        const codes = async (results: PromiseSettledResult<unknown>[]) =>
+          results
+            .map((r) =>
+              r.status === 'fulfilled' ? 'ok' : String((r.reason as { code?: string }).code),
+            )
+            .sort();
+        const adds = await Promise.allSettled(
+          Array.from({ length: 4 }, () => addLocalMember(local, group.id, userId)),
+        );
+        expect(await codes(adds), `round ${round}`).toEqual([
+          'conflict',
+          'conflict',
+          'conflict',
+          'ok',
+        ]);
+        const removes = await Promise.allSettled(
+          Array.from({ length: 4 }, () => removeLocalMember(local, group.id, userId)),
+        );
+        expect(await codes(removes), `round ${round}`).toEqual([
+          'not_found',
+          'not_found',
+          'not_found',
+          'ok',
+        ]);
+      }
+    });
+
+    it("the console's removal of an orphaned mapping beside its takeover by a connection: as in one order or the other", async () => {
+      const local = {
+        db: t.database.db,
+        dialect: t.database.dialect,
+        actor: { kind: 'local', name: 'test' },
+      } as const;
+      for (let round = 0; round < 5; round++) {
+        const gone = await createConnection(t.database.db, unique('gone'), 'test');
+        const userId = await createUser(t);
+        const pushed = await t.app.inject({
+          method: 'POST',
+          url: '/scim/v2/Groups',
+          headers: {
+            authorization: `Bearer ${gone.token}`,
+            'content-type': 'application/scim+json',
+          },
+          payload: JSON.stringify({
+            schemas: [GROUP_SCHEMA],
+            displayName: unique('Orphan'),
+            members: [{ value: userId }],
+          }),
+        });
+        const groupId = json(pushed).id as string;
+        await deleteConnection(t.database.db, gone.connection.id, 'test');
+        const [added, removed] = await Promise.allSettled([
+          t.scim(
+            'PATCH',
+            `Groups/${groupId}`,
+            patch({ op: 'add', path: 'members', value: [{ value: userId }] }),
+          ),
+          removeLocalMember(local, groupId, userId),
+        ]);
+        expect(added.status === 'fulfilled' && added.value.statusCode).toBe(204);
+        const row = await t.database.db
+          .selectFrom('memberships')
+          .select(['origin', 'connection_id'])
+          .where('group_id', '=', groupId)
+          .where('member_id', '=', userId)
+          .executeTakeFirst();
+        // Removal first: the connection's add makes it again. Add first: the removal is refused.
+        expect(row, `round ${round}`).toEqual({ origin: 'IDP', connection_id: t.connectionId });
+        if (removed.status === 'rejected') {
+          expect((removed.reason as { code?: string }).code).toBe('idp_owned');
+        }
       }
     });
 

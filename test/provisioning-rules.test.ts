@@ -22,7 +22,7 @@ import {
   deleteConnection,
   updateConnectionSettings,
 } from '../src/provisioning/connection.service.ts';
-import { removeLocalMember } from '../src/admin/groups.service.ts';
+import { addLocalMember, removeLocalMember } from '../src/admin/groups.service.ts';
 import { normalizeResource } from '../src/scim/resource.ts';
 import { userResourceType } from '../src/scim/schema.ts';
 import { DIALECTS } from './support/databases.ts';
@@ -332,6 +332,64 @@ for (const dialect of DIALECTS) {
         );
         expect(replaced.statusCode, replaced.body).toBe(204);
         expect(await mappings()).toEqual([[u1, 'IDP', other.id]]);
+        // Taking a mapping over changes none of the membership's mappings: no event says so.
+        const events = await listEvents(t.database.db, { after: 0, limit: 100_000 });
+        expect(
+          events.filter((e) => e.resourceId === group && e.type === 'group.membership_updated'),
+        ).toEqual([]);
+      });
+
+      it("a connection's member list takes over the orphaned mappings it names (PUT or POST that links)", async () => {
+        for (const claim of ['PUT', 'POST'] as const) {
+          const gone = await createConnection(t.database.db, unique('gone'), 'test');
+          const ids: string[] = [];
+          for (let i = 0; i < 3; i++) {
+            const created = await as(gone.token, 'POST', 'Users', oktaUser(userName()));
+            ids.push(json(created).id as string);
+          }
+          const [u1, u2, u3] = ids as [string, string, string];
+          const displayName = unique('Claimed');
+          const pushed = await as(gone.token, 'POST', 'Groups', {
+            schemas: [GROUP_SCHEMA],
+            displayName,
+            members: ids.map((value) => ({ value })),
+          });
+          const group = json(pushed).id as string;
+          // The console's LOCAL mapping beside the IdP's on u2.
+          await addLocalMember(local(), group, u2);
+          await deleteConnection(t.database.db, gone.connection.id, 'test');
+
+          const body = {
+            schemas: [GROUP_SCHEMA],
+            displayName,
+            members: [{ value: u1 }, { value: u2 }],
+          };
+          const response =
+            claim === 'PUT'
+              ? await as(other.token, 'PUT', `Groups/${group}`, body)
+              : await as(other.token, 'POST', 'Groups', body);
+          expect([200, 201], response.body).toContain(response.statusCode);
+          expect(json(response).id).toBe(group);
+          const members = ((await membersOf(local(), [group])).get(group) ?? [])
+            .map((m) => [m.id, m.origin, m.connectionId, m.localMapping])
+            .sort();
+          expect(members, claim).toEqual(
+            [
+              [u1, 'IDP', other.id, false],
+              [u2, 'IDP', other.id, true],
+            ].sort(),
+          );
+          expect(ids).toContain(u3);
+          // Now the connection's: the console removes its own mapping only.
+          await expect(removeLocalMember(local(), group, u1)).rejects.toMatchObject({
+            code: 'idp_owned',
+          });
+          await removeLocalMember(local(), group, u2);
+          expect(
+            ((await membersOf(local(), [group])).get(group) ?? []).map((m) => m.id).sort(),
+            claim,
+          ).toEqual([u1, u2].sort());
+        }
       });
 
       it('a PUT, a replace and a remove from a connection leave LOCAL memberships in place', async () => {

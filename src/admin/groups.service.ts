@@ -7,6 +7,7 @@
  */
 import type { Origin } from '../db/tables.ts';
 import type { DirectoryContext } from '../directory/context.ts';
+import { DirectoryError } from '../directory/errors.ts';
 import { createGroup, deleteGroup, findGroup, updateGroup } from '../directory/group.service.ts';
 import type { Group } from '../directory/group.service.ts';
 import { normalizeResource } from '../scim/resource.ts';
@@ -105,7 +106,8 @@ export async function listMemberPage(
 /**
  * Adds a LOCAL mapping to any group's member, IDP groups included: a membership where there was
  * none, or a second mapping beside the identity provider's, which keeps the member in the group
- * when the IdP removes them.
+ * when the IdP removes them. One the member holds already is a conflict, decided in the write's
+ * transaction.
  */
 export async function addLocalMember(
   context: DirectoryContext,
@@ -122,17 +124,18 @@ export async function addLocalMember(
   if ((!user || user.deprovisioned_at !== null) && !isGroup) {
     throw new AdminError('not_found', `No user or group has the id ${JSON.stringify(memberId)}.`);
   }
-  const existing = await findMembership(context.db, groupId, memberId);
-  if (existing && Number(existing.local_mapping) === 1) {
+  try {
+    await updateGroup(context, groupId, (current) => ({
+      data: current.data,
+      members: [{ kind: 'add', members: [{ value: memberId }], strict: true }],
+    }));
+  } catch (error) {
+    if (!(error instanceof DirectoryError) || error.code !== 'mapping_exists') throw error;
     throw new AdminError(
       'conflict',
       `${JSON.stringify(memberId)} is already a member of ${JSON.stringify(group.displayName)} with a LOCAL mapping.`,
     );
   }
-  await updateGroup(context, groupId, (current) => ({
-    data: current.data,
-    members: [{ kind: 'add', members: [{ value: memberId }] }],
-  }));
   const after = await findMembership(context.db, groupId, memberId);
   const origin = after?.origin ?? 'LOCAL';
   return {
@@ -144,8 +147,9 @@ export async function addLocalMember(
 
 /**
  * Removes a member's LOCAL mapping: the membership ends, unless the identity provider maps it
- * too (then it stays, the IdP's). A membership the IdP maps alone is the IdP's to remove (409
- * `idp_owned`).
+ * too (then it stays, the IdP's). An orphaned IDP mapping (its connection deleted: no identity
+ * provider stands behind it) goes too. A membership a connection maps alone is that identity
+ * provider's to remove (409 `idp_owned`). Decided in the write's transaction.
  */
 export async function removeLocalMember(
   context: DirectoryContext,
@@ -163,30 +167,34 @@ export async function removeLocalMember(
   if (user && user.deprovisioned_at !== null) {
     throw new AdminError('not_found', `No user or group has the id ${JSON.stringify(memberId)}.`);
   }
-  const membership = await findMembership(context.db, groupId, memberId);
-  if (!membership) {
-    throw new AdminError(
-      'not_found',
-      `${JSON.stringify(memberId)} is not a member of ${JSON.stringify(group.displayName)}.`,
-    );
-  }
-  const owner = idpOwner(membership.origin, membership.connection_id);
-  if (owner !== null && Number(membership.local_mapping) !== 1) {
-    const connection = { id: owner, name: membership.connection_name ?? owner };
+  try {
+    await updateGroup(context, groupId, (current) => ({
+      data: current.data,
+      members: [
+        {
+          kind: 'remove',
+          ids: [memberId],
+          scope: { origin: 'LOCAL', connectionId: null, orphans: true },
+          strict: true,
+        },
+      ],
+    }));
+  } catch (error) {
+    if (!(error instanceof DirectoryError) || error.code !== 'mapping_not_held') throw error;
+    // Why nothing was removed: the identity provider maps the membership alone, or there is none.
+    const membership = await findMembership(context.db, groupId, memberId);
+    const owner = membership ? idpOwner(membership.origin, membership.connection_id) : null;
+    if (owner === null) {
+      throw new AdminError(
+        'not_found',
+        `${JSON.stringify(memberId)} is not a member of ${JSON.stringify(group.displayName)}.`,
+      );
+    }
+    const connection = { id: owner, name: membership?.connection_name ?? owner };
     throw new AdminError(
       'idp_owned',
       `This membership of ${JSON.stringify(group.displayName)} is mapped by the connection ${JSON.stringify(connection.name)}: remove it in the identity provider.`,
       { connection },
     );
   }
-  await updateGroup(context, groupId, (current) => ({
-    data: current.data,
-    // The LOCAL mapping only: the IdP's, whenever it was made, stays. A mapping whose connection
-    // was deleted has no identity provider behind it: the membership goes.
-    members: [
-      owner === null && membership.origin === 'IDP'
-        ? { kind: 'remove', ids: [memberId] }
-        : { kind: 'remove', ids: [memberId], scope: { origin: 'LOCAL', connectionId: null } },
-    ],
-  }));
 }

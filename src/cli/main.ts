@@ -678,7 +678,7 @@ export function buildCli(): Command {
   groups
     .command('remove-member <group> <user>')
     .description(
-      "Remove a user's LOCAL mapping from a group: the membership ends unless the identity provider maps it too; one the identity provider maps alone is removed there.",
+      "Remove a user's LOCAL mapping from a group: the membership ends unless the identity provider maps it too; one the identity provider maps alone is removed there (an error here). An IDP mapping whose connection was deleted goes too.",
     )
     .option('--json', 'print JSON')
     .action(membership('remove'));

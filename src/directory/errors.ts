@@ -15,7 +15,9 @@ export type DirectoryErrorCode =
   | 'invalid_role'
   | 'too_many'
   | 'last_administrator'
-  | 'administrator_exists';
+  | 'administrator_exists'
+  | 'mapping_exists'
+  | 'mapping_not_held';
 
 export class DirectoryError extends Error {
   override name = 'DirectoryError';

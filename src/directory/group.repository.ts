@@ -255,11 +255,15 @@ export interface NewMembership {
  * One of the two mappings that can hold a membership: a connection's (`IDP`) or the one made in
  * the console or the CLI (`LOCAL`, whose `connectionId` is null). A membership lasts while
  * either holds it; the IdP's writes change only its own mapping, a local operator's only the
- * LOCAL one.
+ * LOCAL one. An IDP mapping whose connection was deleted (`connection_id` null) is orphaned:
+ * the connection that writes the group next takes it over, and a removal by that connection,
+ * or by the console when `orphans` is set, takes it away.
  */
 export interface MembershipScope {
   readonly origin: Origin;
   readonly connectionId: string | null;
+  /** LOCAL only: the removal takes orphaned IDP mappings too (no identity provider holds them). */
+  readonly orphans?: boolean;
 }
 
 /** What a write did to memberships: those it began or ended, and those that only gained or lost a mapping. */
@@ -278,22 +282,42 @@ const memberColumns = [
   sql<MemberType>`member_type`.as('member_type'),
 ];
 
-/**
- * The memberships the mapping holds, on the row aliased `m`. A connection also holds the IDP
- * mappings whose connection was deleted (`connection_id` null): only the connection that owns
- * the group writes its members, so they are its to remove. `strict` leaves those out (an add,
- * which gives them to the connection).
- */
-function heldBy(mapping: MembershipScope, strict = false): RawBuilder<SqlBool> {
+/** The memberships the mapping holds, on the row aliased `m` (for a connection: orphans too). */
+function heldBy(mapping: MembershipScope): RawBuilder<SqlBool> {
   if (mapping.origin === 'LOCAL') return sql<SqlBool>`m.local_mapping = 1`;
-  if (mapping.connectionId === null)
-    return sql<SqlBool>`m.origin = 'IDP' AND m.connection_id IS NULL`;
-  return strict
-    ? sql<SqlBool>`m.origin = 'IDP' AND m.connection_id = ${mapping.connectionId}`
+  return mapping.connectionId === null
+    ? sql<SqlBool>`m.origin = 'IDP' AND m.connection_id IS NULL`
     : sql<SqlBool>`m.origin = 'IDP' AND (m.connection_id = ${mapping.connectionId} OR m.connection_id IS NULL)`;
 }
 
-/** The mapping's own columns on a new membership, and on one it joins. */
+/**
+ * A removal by this mapping, on the row aliased `m`: the memberships it ends (no other mapping
+ * holds them) and those the other mapping keeps, with what is left of them.
+ */
+function removalBy(scope: MembershipScope) {
+  if (scope.origin === 'IDP') {
+    const idp = heldBy(scope);
+    return {
+      ends: sql<SqlBool>`${idp} AND m.local_mapping = 0`,
+      keeps: sql<SqlBool>`${idp} AND m.local_mapping = 1`,
+      left: { origin: 'LOCAL', connection_id: null } as const,
+    };
+  }
+  const orphan = sql<SqlBool>`m.origin = 'IDP' AND m.connection_id IS NULL`;
+  return scope.orphans
+    ? {
+        ends: sql<SqlBool>`(m.origin = 'LOCAL' OR (${orphan}))`,
+        keeps: sql<SqlBool>`m.local_mapping = 1 AND m.origin = 'IDP' AND m.connection_id IS NOT NULL`,
+        left: { local_mapping: 0 } as const,
+      }
+    : {
+        ends: sql<SqlBool>`m.origin = 'LOCAL'`,
+        keeps: sql<SqlBool>`m.local_mapping = 1 AND m.origin = 'IDP'`,
+        left: { local_mapping: 0 } as const,
+      };
+}
+
+/** The mapping's own columns on a new membership. */
 function mappingColumns(mapping: MembershipScope) {
   return mapping.origin === 'LOCAL'
     ? ({ origin: 'LOCAL', connection_id: null, local_mapping: 1 } as const)
@@ -303,10 +327,10 @@ function mappingColumns(mapping: MembershipScope) {
 /**
  * Gives the members this mapping: a membership where there was none (`changed`), the mapping
  * added to a membership the other mapping holds (`remapped`), nothing where it holds already.
- * An IDP mapping of a deleted connection passes to the connection that now writes the group.
- * O(members given): an insert that the primary key decides, then an update of those it refused.
- * The caller holds the group's row (updateGroup), so no other write changes its memberships
- * between the two.
+ * A connection takes over an orphaned IDP mapping (of a deleted connection) silently: the
+ * membership's mappings stay what they were. O(members given): an insert that the primary key
+ * decides, then updates of the rows it refused. The caller holds the group's row (updateGroup),
+ * so no other write changes its memberships between them.
  */
 export async function insertMemberships(
   db: Db,
@@ -339,25 +363,27 @@ export async function insertMemberships(
     }
     if (inserted.length === chunk.length) continue;
     const fresh = new Set(inserted.map((r) => r.member_id));
-    const joined = await db
-      .updateTable('memberships as m')
-      .set(
-        mapping.origin === 'LOCAL'
-          ? { local_mapping: 1 }
-          : { origin: 'IDP', connection_id: mapping.connectionId },
-      )
-      .where('m.group_id', '=', groupId)
-      .where(
-        'm.member_id',
-        'in',
-        chunk.filter((m) => !fresh.has(m.memberId)).map((m) => m.memberId),
-      )
-      // COALESCE: an IDP row without a connection is not held by this one.
-      .where(sql<SqlBool>`NOT COALESCE((${heldBy(mapping, true)}), FALSE)`)
-      .returning(memberColumns)
-      .execute();
-    for (const row of joined) {
+    const rest = chunk.filter((m) => !fresh.has(m.memberId)).map((m) => m.memberId);
+    const update = () =>
+      db
+        .updateTable('memberships as m')
+        .where('m.group_id', '=', groupId)
+        .where('m.member_id', 'in', rest);
+    const joined =
+      mapping.origin === 'LOCAL'
+        ? update().set({ local_mapping: 1 }).where('m.local_mapping', '=', 0)
+        : update()
+            .set({ origin: 'IDP', connection_id: mapping.connectionId })
+            .where('m.origin', '=', 'LOCAL');
+    for (const row of await joined.returning(memberColumns).execute()) {
       remapped.push({ memberId: row.member_id, memberType: row.member_type });
+    }
+    if (mapping.origin === 'IDP' && mapping.connectionId !== null) {
+      await update()
+        .set({ connection_id: mapping.connectionId })
+        .where('m.origin', '=', 'IDP')
+        .where('m.connection_id', 'is', null)
+        .execute();
     }
   }
   return { changed, remapped };
@@ -375,38 +401,21 @@ export async function deleteMemberships(
 ): Promise<MembershipOutcome> {
   const changed: NewMembership[] = [];
   const remapped: NewMembership[] = [];
-  const scope = where.scope;
+  const removal = where.scope ? removalBy(where.scope) : undefined;
   const run = async (ids: readonly string[] | undefined) => {
     let remove = db.deleteFrom('memberships as m').where('m.group_id', '=', groupId);
     if (ids) remove = remove.where('m.member_id', 'in', ids);
     if (where.condition) remove = remove.where(where.condition);
-    if (scope) {
-      // Held by this mapping alone.
-      remove = remove
-        .where(heldBy(scope))
-        .where(
-          scope.origin === 'LOCAL'
-            ? sql<SqlBool>`m.origin = 'LOCAL'`
-            : sql<SqlBool>`m.local_mapping = 0`,
-        );
-    }
+    if (removal) remove = remove.where(removal.ends);
     for (const row of await remove.returning(memberColumns).execute()) {
       changed.push({ memberId: row.member_id, memberType: row.member_type });
     }
-    if (!scope) return;
-    // Held by both: the other mapping keeps it.
+    if (!removal) return;
     let release = db
       .updateTable('memberships as m')
-      .set(
-        scope.origin === 'LOCAL' ? { local_mapping: 0 } : { origin: 'LOCAL', connection_id: null },
-      )
+      .set(removal.left)
       .where('m.group_id', '=', groupId)
-      .where(heldBy(scope))
-      .where(
-        scope.origin === 'LOCAL'
-          ? sql<SqlBool>`m.origin = 'IDP'`
-          : sql<SqlBool>`m.local_mapping = 1`,
-      );
+      .where(removal.keeps);
     if (ids) release = release.where('m.member_id', 'in', ids);
     if (where.condition) release = release.where(where.condition);
     for (const row of await release.returning(memberColumns).execute()) {
@@ -418,16 +427,23 @@ export async function deleteMemberships(
   return { changed, remapped };
 }
 
-/** The ids of the group's members that the mapping holds (all members without one). */
-export async function scopedMemberIds(
+/**
+ * The group's members that the mapping holds (all members without one), each with whether it
+ * is the mapping's own (false for an orphaned IDP mapping, which a connection holds to remove
+ * but has yet to take over).
+ */
+export async function scopedMembers(
   db: Db,
   groupId: string,
   scope: MembershipScope | undefined,
-): Promise<string[]> {
+): Promise<{ id: string; own: boolean }[]> {
   let query = db
     .selectFrom('memberships as m')
-    .select('m.member_id')
+    .select(['m.member_id', 'm.origin', 'm.connection_id'])
     .where('m.group_id', '=', groupId);
   if (scope) query = query.where(heldBy(scope));
-  return (await query.execute()).map((r) => r.member_id);
+  return (await query.execute()).map((r) => ({
+    id: r.member_id,
+    own: scope?.origin !== 'IDP' || r.connection_id !== null,
+  }));
 }

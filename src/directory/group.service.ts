@@ -30,7 +30,7 @@ import {
   membersOfGroups,
   memberTypesOf,
   renameMember,
-  scopedMemberIds,
+  scopedMembers,
   toGroup,
 } from './group.repository.ts';
 import type {
@@ -54,12 +54,19 @@ export interface MemberInput {
 
 /** A change to a group's members, applied in order (what a PATCH or a PUT asks for). */
 export type MembershipChange =
-  | { readonly kind: 'add'; readonly members: readonly MemberInput[] }
+  | {
+      readonly kind: 'add';
+      readonly members: readonly MemberInput[];
+      /** Each member must gain the mapping: one it holds already is `mapping_exists`. */
+      readonly strict?: boolean;
+    }
   | {
       readonly kind: 'remove';
       readonly ids: readonly string[];
-      /** A local operator's removal of these memberships only (the admin API: `LOCAL` ones). */
+      /** A local operator's removal of this mapping only (the admin API's: the LOCAL one). */
       readonly scope?: MembershipScope;
+      /** Each member must lose a mapping: one the removal does not touch is `mapping_not_held`. */
+      readonly strict?: boolean;
     }
   | { readonly kind: 'removeWhere'; readonly filter: Filter }
   | { readonly kind: 'removeAll' }
@@ -313,11 +320,20 @@ async function applyMembershipChange(
   now: string,
 ): Promise<ChangeEvent[]> {
   switch (change.kind) {
-    case 'add':
-      return addMembers(trx, context, groupId, change.members, now);
+    case 'add': {
+      const events = await addMembers(trx, context, groupId, change.members, now);
+      if (change.strict) {
+        refuseUntouched(
+          events,
+          change.members.map((m) => m.value),
+          'mapping_exists',
+        );
+      }
+      return events;
+    }
     case 'remove': {
       const scope = scopeOf(context) ?? change.scope;
-      return removedEvents(
+      const events = removedEvents(
         context,
         groupId,
         scope,
@@ -326,6 +342,8 @@ async function applyMembershipChange(
           ...(scope ? { scope } : {}),
         }),
       );
+      if (change.strict) refuseUntouched(events, change.ids, 'mapping_not_held');
+      return events;
     }
     case 'removeWhere': {
       const scope = scopeOf(context);
@@ -350,9 +368,11 @@ async function applyMembershipChange(
     }
     case 'set': {
       const scope = scopeOf(context);
-      const current = new Set(await scopedMemberIds(trx, groupId, scope));
+      const held = await scopedMembers(trx, groupId, scope);
       const wanted = new Map(change.members.map((m) => [m.value, m]));
-      const gone = [...current].filter((id) => !wanted.has(id));
+      const gone = held.filter((m) => !wanted.has(m.id)).map((m) => m.id);
+      // Orphaned mappings the list names are added, so the connection takes them over.
+      const current = new Set(held.filter((m) => m.own).map((m) => m.id));
       const events = removedEvents(
         context,
         groupId,
@@ -468,6 +488,27 @@ function mappingEvent(
     mapping: mapping.origin,
     change,
   });
+}
+
+/**
+ * For a strict change (the console's, one member at a time): throws when a member's mapping did
+ * not come or go, decided in the write's transaction (a check before it would let two requests
+ * at once both pass).
+ */
+function refuseUntouched(
+  events: readonly ChangeEvent[],
+  ids: readonly string[],
+  code: 'mapping_exists' | 'mapping_not_held',
+): void {
+  const touched = new Set(events.map((e) => (e.summary as { memberId?: unknown }).memberId));
+  const untouched = ids.filter((id) => !touched.has(id));
+  if (untouched.length === 0) return;
+  throw new DirectoryError(
+    code,
+    code === 'mapping_exists'
+      ? `Member ${untouched.map((id) => JSON.stringify(id)).join(', ')} has this mapping already.`
+      : `Member ${untouched.map((id) => JSON.stringify(id)).join(', ')} holds no mapping that this removal takes away.`,
+  );
 }
 
 function unique(ids: readonly string[]): string[] {

@@ -80,6 +80,8 @@ const DIRECTORY: Record<DirectoryErrorCode, [number, ApiErrorCode]> = {
   too_many: [400, 'invalid_request'],
   last_administrator: [409, 'conflict'],
   administrator_exists: [409, 'conflict'],
+  mapping_exists: [409, 'conflict'],
+  mapping_not_held: [404, 'not_found'],
 };
 
 /** Fastify's own errors (body parsing, limits, content types), by code. */

@@ -21,6 +21,8 @@ const DIRECTORY: Record<DirectoryErrorCode, [number, ScimType | undefined]> = {
   too_many: [400, 'tooMany'],
   last_administrator: [409, undefined],
   administrator_exists: [409, undefined],
+  mapping_exists: [409, undefined],
+  mapping_not_held: [404, undefined],
 };
 
 export const UNSUPPORTED_TYPE = 'Send the body as application/scim+json or application/json.';
