@@ -9,6 +9,7 @@
 import { sql } from 'kysely';
 import type { RawBuilder, SqlBool } from 'kysely';
 import type { Dialect } from '../db/database.ts';
+import { NUL_DETAIL } from '../lib/nul.ts';
 import { invalidFilter } from '../scim/errors.ts';
 import { formatAttrPath } from '../scim/filter-ast.ts';
 import type { AttrPath, CompareOperator, Filter, FilterValue } from '../scim/filter-ast.ts';
@@ -60,7 +61,35 @@ export interface FilterContext {
 const TABLE = { User: 'users', Group: 'groups' } as const;
 
 export function compileFilter(filter: Filter, context: FilterContext): RawBuilder<SqlBool> {
+  refuseNulValues(filter);
   return new Compiler(context).compile(filter) as RawBuilder<SqlBool>;
+}
+
+/**
+ * Throws `invalidFilter` for a string value holding U+0000, which PostgreSQL cannot compare
+ * (src/lib/nul.ts): on both databases alike, and before any shortcut past this compiler.
+ */
+export function refuseNulValues(filter: Filter): void {
+  switch (filter.kind) {
+    case 'and':
+    case 'or':
+      refuseNulValues(filter.left);
+      refuseNulValues(filter.right);
+      return;
+    case 'not':
+    case 'valuePath':
+      refuseNulValues(filter.filter);
+      return;
+    case 'compare':
+      if (typeof filter.value === 'string' && filter.value.includes('\u0000')) {
+        throw invalidFilter(
+          `The value compared with "${formatAttrPath(filter.path)}": ${NUL_DETAIL}.`,
+        );
+      }
+      return;
+    case 'present':
+      return;
+  }
 }
 
 class Compiler {
@@ -742,6 +771,7 @@ function pgPathKey(key: string): string {
  * condition on the `memberships` row aliased `m`.
  */
 export function compileMemberCondition(filter: Filter, dialect: Dialect): RawBuilder<SqlBool> {
+  refuseNulValues(filter);
   const compiler = new Compiler({ resourceType: groupResourceType, dialect });
   return compiler.memberCondition(filter) as RawBuilder<SqlBool>;
 }

@@ -155,7 +155,8 @@ export async function memberTypesOf(
   ids: readonly string[],
 ): Promise<Map<string, { type: MemberType; nameLc: string }>> {
   const types = new Map<string, { type: MemberType; nameLc: string }>();
-  for (const chunk of chunks(ids)) {
+  // No id holds U+0000, which PostgreSQL cannot compare (src/lib/nul.ts): such an id is unknown.
+  for (const chunk of chunks(ids.filter((id) => !id.includes('\u0000')))) {
     let users = db.selectFrom('users').select(['id', 'user_name_lc']).where('id', 'in', chunk);
     if (dialect === 'postgres') users = users.forShare();
     for (const row of await users.execute()) {
@@ -423,7 +424,10 @@ export async function deleteMemberships(
     }
   };
   if (!where.ids) await run(undefined);
-  else for (const chunk of chunks(where.ids)) await run(chunk);
+  else {
+    // No id holds U+0000 (see memberTypesOf): no such member to remove.
+    for (const chunk of chunks(where.ids.filter((id) => !id.includes('\u0000')))) await run(chunk);
+  }
   return { changed, remapped };
 }
 

@@ -205,6 +205,10 @@ function normalizeScalar(attribute: AttributeDefinition, value: unknown, path: s
         throw invalidValue(`Attribute "${path}" is not valid Unicode (a lone surrogate)`);
       }
       if (attribute.uniqueness !== 'none') refuseControlCharacters(value, path);
+      // PostgreSQL stores no U+0000 (src/lib/nul.ts): refused on both databases alike.
+      if (value.includes('\u0000')) {
+        throw invalidValue(`Attribute "${path}": U+0000 (NUL) is not allowed in any value`);
+      }
       return value;
     case 'boolean':
       return normalizeBoolean(value, path);

@@ -28,6 +28,7 @@ import { SignInLimiter } from '../../admin/sign-in-limiter.ts';
 import type { DatabaseHandle } from '../../db/database.ts';
 import type { DirectoryContext } from '../../directory/context.ts';
 import { TOKEN_PREFIX } from '../../provisioning/connection.service.ts';
+import { NUL_DETAIL, jsonHasNul, nulField, urlHasNul } from '../../lib/nul.ts';
 import { activityRoutes } from './activity.routes.ts';
 import { apiKeyRoutes } from './api-keys.routes.ts';
 import { connectionRoutes } from './connections.routes.ts';
@@ -89,7 +90,25 @@ export async function apiPlugin(app: FastifyInstance, options: ApiPluginOptions)
   app.decorateRequest('principal', undefined);
   await app.register(cookie);
   // JSON only. A text/plain body is also what a cross-site form can send without a preflight.
-  app.removeContentTypeParser('text/plain');
+  // Fastify's JSON parser (which refuses __proto__ and constructor.prototype keys), after a look
+  // for U+0000, which no value may hold (src/lib/nul.ts).
+  app.removeContentTypeParser(['application/json', 'text/plain']);
+  const json = app.getDefaultJsonParser('error', 'error');
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
+    json(request, body as string, (error, parsed) => {
+      const field = error || !jsonHasNul(body as string) ? undefined : nulField(parsed);
+      if (field === undefined) done(error, parsed);
+      else {
+        const message = `${NUL_DETAIL}.`;
+        done(
+          new ApiError(400, 'invalid_request', `Field ${JSON.stringify(field)}: ${message}`, {
+            fields: { [field]: message },
+          }),
+          undefined,
+        );
+      }
+    });
+  });
 
   // Query strings and path parameters are text: coerced to the schema's types. Bodies are JSON:
   // a wrong type is an error, not a conversion, and an unknown field is refused.
@@ -143,6 +162,9 @@ export async function apiPlugin(app: FastifyInstance, options: ApiPluginOptions)
   const started = new WeakMap<FastifyRequest, number>();
   app.addHook('onRequest', async (request) => {
     started.set(request, performance.now());
+    if (urlHasNul(request.url)) {
+      throw new ApiError(400, 'invalid_request', `${NUL_DETAIL}: %00 in the URL.`);
+    }
   });
   app.addHook('onSend', async (request, reply, payload) => {
     const start = started.get(request);

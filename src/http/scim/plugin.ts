@@ -23,6 +23,7 @@ import {
   serviceProviderConfig,
 } from '../../scim/discovery.ts';
 import { ScimError } from '../../scim/errors.ts';
+import { NUL_DETAIL, urlHasNul } from '../../lib/nul.ts';
 import { SCHEMA } from '../../scim/schema.ts';
 import { encodeCursor } from './cursor.ts';
 import { listResponse, parseSearch, projectionOf, queryParameters, searchBody } from './search.ts';
@@ -193,6 +194,9 @@ export async function scimPlugin(app: FastifyInstance, options: ScimPluginOption
       return reply;
     }
     request.scimConnection = connection;
+    // An id, a filter or a parameter with a NUL in it (src/lib/nul.ts).
+    if (urlHasNul(request.url))
+      throw new ScimError(400, 'invalidValue', `${NUL_DETAIL}: %00 in the URL.`);
     const rate = connection.settings.rateLimit ?? options.rateLimit;
     const admission = limiter.take(connection.connectionId, rate);
     if (!admission.allowed) {

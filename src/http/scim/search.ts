@@ -5,6 +5,7 @@
 import type { ListQuery } from '../../directory/listing.ts';
 import type { Projection, Rendered } from '../../provisioning/scim-resources.ts';
 import { invalidFilter, invalidSyntax, invalidValue, ScimError } from '../../scim/errors.ts';
+import { refuseNulValues } from '../../directory/filter-sql.ts';
 import { parseFilter } from '../../scim/filter.ts';
 import type { Filter } from '../../scim/filter-ast.ts';
 import { parseAttributeList } from '../../scim/resource.ts';
@@ -104,7 +105,10 @@ export function parseSearch(
   let filter: Filter | undefined;
   if (params.filter !== undefined && params.filter !== null) {
     if (typeof params.filter !== 'string') throw invalidFilter('"filter" must be a string.');
-    if (params.filter.trim() !== '') filter = parseFilter(params.filter);
+    if (params.filter.trim() !== '') {
+      filter = parseFilter(params.filter);
+      refuseNulValues(filter);
+    }
   }
   let sortBy: string | undefined;
   if (params.sortBy !== undefined && params.sortBy !== null && params.sortBy !== '') {
