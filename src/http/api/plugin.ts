@@ -95,6 +95,11 @@ export async function apiPlugin(app: FastifyInstance, options: ApiPluginOptions)
   app.removeContentTypeParser(['application/json', 'text/plain']);
   const json = app.getDefaultJsonParser('error', 'error');
   app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
+    // A DELETE has no body, but a client may send its Content-Type on it all the same.
+    if (request.method === 'DELETE' && (body as string).trim() === '') {
+      done(null, undefined);
+      return;
+    }
     json(request, body as string, (error, parsed) => {
       const field = error || !jsonHasNul(body as string) ? undefined : nulField(parsed);
       if (field === undefined) done(error, parsed);
