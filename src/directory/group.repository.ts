@@ -408,10 +408,12 @@ export async function deleteMemberships(
     if (ids) remove = remove.where('m.member_id', 'in', ids);
     if (where.condition) remove = remove.where(where.condition);
     if (removal) remove = remove.where(removal.ends);
-    for (const row of await remove.returning(memberColumns).execute()) {
+    const ended = await remove.returning(memberColumns).execute();
+    for (const row of ended) {
       changed.push({ memberId: row.member_id, memberType: row.member_type });
     }
-    if (!removal) return;
+    // Every one named has ended (the usual one-member removal): none is left to release.
+    if (!removal || (ids && !where.condition && ended.length === ids.length)) return;
     let release = db
       .updateTable('memberships as m')
       .set(removal.left)
