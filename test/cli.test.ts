@@ -366,12 +366,12 @@ describe('gatehouse CLI', () => {
     const user = await gatehouse(['users', 'create', 'tab\there@example.com']);
     expect(user.code).toBe(1);
     expect(user.stderr).toBe(
-      'gatehouse: Attribute "userName" must not contain a control character (U+0009)\n',
+      'gatehouse: Attribute "userName" must not contain a control character or a line separator (U+0009)\n',
     );
     const group = await gatehouse(['groups', 'create', 'Two\nLines']);
     expect(group.code).toBe(1);
     expect(group.stderr).toBe(
-      'gatehouse: Attribute "displayName" must not contain a control character (U+000A)\n',
+      'gatehouse: Attribute "displayName" must not contain a control character or a line separator (U+000A)\n',
     );
     const blank = await gatehouse(['groups', 'create', '   ']);
     expect(blank.code).toBe(1);

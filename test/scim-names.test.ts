@@ -12,7 +12,20 @@ import { GROUP_SCHEMA, json, oktaUser, patch, USER_SCHEMA } from './support/app.
 import { DIALECTS } from './support/databases.ts';
 import { expectScimError } from './support/scim-errors.ts';
 
-const CONTROLS = ['\u0000', 'a\u0000b', 'a\nb', 'ab\n', '\tab', 'a\rb', 'x\u001f', 'a\u007fb'];
+const CONTROLS = [
+  '\u0000',
+  'a\u0000b',
+  'a\nb',
+  'ab\n',
+  '\tab',
+  'a\rb',
+  'x\u001f',
+  'a\u007fb',
+  'a\u0085b',
+  'x\u009f',
+  'a\u2028b',
+  'a\u2029',
+];
 const BLANKS = ['', ' ', '   ', '\t', '\n \n', '\u3000'];
 
 /** Asserts a SCIM 400 invalidValue whose detail names the attribute. */
@@ -139,7 +152,7 @@ for (const dialect of DIALECTS) {
     });
 
     it('refuses them in the admin API’s creates and renames too', async () => {
-      for (const name of ['a\u0000b', 'a\nb', 'x\u001fy', 'a\u007fb']) {
+      for (const name of ['a\u0000b', 'a\nb', 'x\u001fy', 'a\u007fb', 'a\u2028b']) {
         const label = JSON.stringify(name);
         const user = expectApiError(
           await t.api('POST', '/users', { userName: name }),
@@ -147,6 +160,10 @@ for (const dialect of DIALECTS) {
           'invalid_request',
         );
         expect(user.message, label).toContain('"userName"');
+        // Named as the form's field, for the console to show beside it.
+        expect(Object.keys((user.details?.fields as object | undefined) ?? {}), label).toEqual([
+          'userName',
+        ]);
         const group = expectApiError(
           await t.api('POST', '/groups', { displayName: name }),
           400,

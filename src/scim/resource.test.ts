@@ -332,17 +332,28 @@ describe('normalizeResource: required attributes', () => {
     ['userName', userResourceType],
     ['displayName', groupResourceType],
   ] as const)('refuses control characters in %s, the name', (name, resourceType) => {
-    for (const value of ['\u0000', 'a\nb', '\tx', 'x\u001f', 'a\u007fb']) {
+    for (const value of [
+      '\u0000',
+      'a\nb',
+      '\tx',
+      'x\u001f',
+      'a\u007fb',
+      'a\u0080b',
+      'a\u0085b',
+      'x\u009f',
+      'a\u2028b',
+      'a\u2029',
+    ]) {
       const error = scimErrorOf(() => normalizeResource(resourceType, { [name]: value }));
       expect(error.scimType).toBe('invalidValue');
       expect(error.message).toMatch(
         new RegExp(
-          `^Attribute "${name}" must not contain a control character \\(U\\+00[0-7][0-9A-F]\\)$`,
+          `^Attribute "${name}" must not contain a control character or a line separator \\(U\\+(00[0-9A-F]{2}|202[89])\\)$`,
         ),
       );
     }
-    // Spaces around it, and characters past U+007F, are kept as sent.
-    for (const value of [' padded ', 'a\u0080b', 'Zoë']) {
+    // Spaces around it, and other characters past U+009F (a no-break space), are kept as sent.
+    for (const value of [' padded ', 'a\u00a0b', 'Zoë', 'a\u2027b']) {
       expect(normalizeResource(resourceType, { [name]: value }).data[name]).toBe(value);
     }
   });

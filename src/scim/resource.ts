@@ -229,18 +229,21 @@ function normalizeScalar(attribute: AttributeDefinition, value: unknown, path: s
 /**
  * An attribute whose value is unique (`uniqueness` server or global: a User's userName, a
  * Group's displayName) is the resource's name: shown in lists and logs, typed in filters, looked
- * up by identity providers before a create. A C0 control character or DEL in it (U+0000 to
- * U+001F, U+007F: NUL, a line break, a tab) makes a name nobody can read or type, which breaks
- * the lines of the CLI's tables. A name of white space only is refused as no name at all
+ * up by identity providers before a create. A control character in it (C0, DEL and C1: U+0000
+ * to U+001F, U+007F to U+009F: NUL, a line break, a tab, NEL) or a line or paragraph separator
+ * (U+2028, U+2029) makes a name nobody can read or type, which breaks the lines of the CLI's
+ * tables and of logs. A name of white space only is refused as no name at all
  * (checkRequired). Spaces around a name are kept as sent: identity providers match on the value
  * they sent.
  */
 function refuseControlCharacters(value: string, path: string): void {
   for (let i = 0; i < value.length; i++) {
     const code = value.charCodeAt(i);
-    if (code < 0x20 || code === 0x7f) {
+    if (code < 0x20 || (code >= 0x7f && code <= 0x9f) || code === 0x2028 || code === 0x2029) {
       const codePoint = `U+${code.toString(16).toUpperCase().padStart(4, '0')}`;
-      throw invalidValue(`Attribute "${path}" must not contain a control character (${codePoint})`);
+      throw invalidValue(
+        `Attribute "${path}" must not contain a control character or a line separator (${codePoint})`,
+      );
     }
   }
 }

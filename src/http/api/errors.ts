@@ -162,6 +162,16 @@ const PARTS: Record<string, string> = {
   headers: 'headers',
 };
 
+/** The admin API's body fields for the SCIM attributes they are written to (users, groups). */
+const BODY_FIELDS: Record<string, string> = {
+  userName: 'userName',
+  displayName: 'displayName',
+  'name.givenName': 'givenName',
+  'name.familyName': 'familyName',
+  'emails.value': 'email',
+  active: 'active',
+};
+
 export function toApiError(error: unknown): Mapped {
   if (error instanceof ApiError) return { error, internal: false };
   if (error instanceof AdminError) {
@@ -183,12 +193,23 @@ export function toApiError(error: unknown): Mapped {
           : [400, 'invalid_request'];
     return { error: new ApiError(status, code, error.message), internal: false };
   }
-  // What the SCIM schema refuses of a user or group the console sends (an invalid attribute).
+  // What the SCIM schema refuses of a user or group the console sends (an invalid attribute),
+  // with the body's field it came from, so that a form can show it beside that field.
   if (error instanceof ScimError) {
     const status = error.status === 409 ? 409 : error.status === 404 ? 404 : 400;
     const code: ApiErrorCode =
       status === 409 ? 'conflict' : status === 404 ? 'not_found' : 'invalid_request';
-    return { error: new ApiError(status, code, error.message), internal: false };
+    const attribute = status === 400 ? /^Attribute "([^"]+)"/.exec(error.message)?.[1] : undefined;
+    const field = attribute === undefined ? undefined : BODY_FIELDS[attribute];
+    return {
+      error: new ApiError(
+        status,
+        code,
+        error.message,
+        field === undefined ? undefined : { fields: { [field]: error.message } },
+      ),
+      internal: false,
+    };
   }
   const fastify = error as Partial<FastifyError> & {
     validation?: AjvError[];
