@@ -805,10 +805,16 @@ for (const dialect of DIALECTS) {
         expect(older.items.map((e) => e.seq)).toEqual([newest.lastSeq - 1, newest.lastSeq - 2]);
         const alice = idp.get('alice.smith@example.com')!;
         const about = (await t.api('GET', `/events?resource=${alice}`)).json() as {
-          items: { resourceId: string; type: string }[];
+          items: { resourceId: string; relatedId?: string; type: string }[];
         };
         expect(about.items[0]).toMatchObject({ resourceId: alice, type: 'user.created' });
-        expect(about.items.every((e) => e.resourceId === alice)).toBe(true);
+        // Her own changes and the membership changes naming her: her page's "All changes".
+        expect(about.items.every((e) => e.resourceId === alice || e.relatedId === alice)).toBe(
+          true,
+        );
+        expect(about.items).toContainEqual(
+          expect.objectContaining({ type: 'group.member_added', relatedId: alice }),
+        );
         // A script with a viewer key follows it too.
         const key = await t.apiKey('viewer');
         expect(

@@ -152,7 +152,9 @@ export function activityRoutes(app: FastifyInstance, deps: ApiDeps): void {
         after: q.after,
         ...(q.before !== undefined ? { before: q.before } : {}),
         limit: q.limit,
-        ...(q.resource !== undefined ? { resourceId: q.resource } : {}),
+        // The changes involving it: its own, and the membership changes naming it as the member
+        // (what a user's page lists as its recent changes).
+        ...(q.resource !== undefined ? { involving: q.resource } : {}),
         order: q.order,
       });
       const lastSeq = items.reduce((max, e) => Math.max(max, e.seq), q.after);
