@@ -117,11 +117,11 @@ export async function addLocalMember(
   const group = await existingGroup(context, groupId);
   const user = await context.db
     .selectFrom('users')
-    .select(['id', 'deprovisioned_at'])
+    .select(['id', 'user_name', 'deprovisioned_at'])
     .where('id', '=', memberId)
     .executeTakeFirst();
-  const isGroup = !user && (await findGroup(context, memberId)) !== undefined;
-  if ((!user || user.deprovisioned_at !== null) && !isGroup) {
+  const memberGroup = user ? undefined : await findGroup(context, memberId);
+  if ((!user || user.deprovisioned_at !== null) && !memberGroup) {
     throw new AdminError('not_found', `No user or group has the id ${JSON.stringify(memberId)}.`);
   }
   try {
@@ -133,7 +133,7 @@ export async function addLocalMember(
     if (!(error instanceof DirectoryError) || error.code !== 'mapping_exists') throw error;
     throw new AdminError(
       'conflict',
-      `${JSON.stringify(memberId)} is already a member of ${JSON.stringify(group.displayName)} with a LOCAL mapping.`,
+      `${JSON.stringify(user?.user_name ?? memberGroup?.displayName ?? memberId)} is already a member of ${JSON.stringify(group.displayName)} with a LOCAL mapping.`,
     );
   }
   const after = await findMembership(context.db, groupId, memberId);

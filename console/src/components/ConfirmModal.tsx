@@ -32,15 +32,11 @@ export function ConfirmModal({
         </Text>
         {error ? <ErrorAlert error={error} title="That did not work" /> : null}
         <Group justify="flex-end" gap="sm">
-          <Button variant="default" onClick={onClose} disabled={loading}>
+          {/* Focus starts on Cancel: Enter twice never confirms a destructive action at once. */}
+          <Button variant="default" onClick={onClose} disabled={loading} data-autofocus>
             Cancel
           </Button>
-          <Button
-            color={danger ? 'red' : undefined}
-            onClick={onConfirm}
-            loading={loading}
-            data-autofocus
-          >
+          <Button color={danger ? 'red' : undefined} onClick={onConfirm} loading={loading}>
             {confirmLabel}
           </Button>
         </Group>

@@ -34,10 +34,17 @@ export function PageHeader({
           ))}
         </Breadcrumbs>
       )}
-      <Group justify="space-between" align="flex-start" wrap="nowrap" gap="lg">
-        <Stack gap={4} miw={0}>
-          <Group gap="sm" wrap="nowrap" miw={0}>
-            <Title order={1} fz={26} lineClamp={1}>
+      {/* The actions go below the title when both do not fit: a title is never squashed away. */}
+      <Group justify="space-between" align="flex-start" wrap="wrap" gap="lg">
+        <Stack gap={4} miw={0} style={{ flex: '1 1 320px' }}>
+          <Group gap="sm" wrap="wrap" miw={0}>
+            <Title
+              order={1}
+              fz={26}
+              lineClamp={2}
+              title={typeof title === 'string' ? title : undefined}
+              style={{ overflowWrap: 'anywhere' }}
+            >
               {title}
             </Title>
             {badges}
@@ -49,7 +56,7 @@ export function PageHeader({
           )}
         </Stack>
         {actions && (
-          <Group gap="sm" wrap="nowrap" style={{ flexShrink: 0 }}>
+          <Group gap="sm" wrap="wrap">
             {actions}
           </Group>
         )}

@@ -101,7 +101,9 @@ function GroupView({ group }: { group: GroupType }) {
   const navigate = useNavigate();
   const queryClient = useQueryClient();
   const canWrite = useCanWrite();
-  const local = group.origin === 'LOCAL';
+  // An identity provider's group whose connection was deleted is managed here, like a LOCAL one.
+  const orphaned = group.origin === 'IDP' && group.connection === null;
+  const local = group.origin === 'LOCAL' || orphaned;
   const [renaming, rename] = useDisclosure();
   const [deleting, del] = useDisclosure();
   const [adding, add] = useDisclosure();
@@ -150,6 +152,21 @@ function GroupView({ group }: { group: GroupType }) {
           )
         }
       />
+      {orphaned && (
+        <Alert
+          color="gray"
+          variant="light"
+          mb="lg"
+          icon={<IconCloudComputing size={18} aria-hidden />}
+          title="Its connection was deleted — managed here"
+        >
+          <Text size="sm">
+            An identity provider made this group, but its SCIM connection was deleted: Gatehouse
+            manages it like a LOCAL group. A connection that pushes it again takes it over, with the
+            members it names.
+          </Text>
+        </Alert>
+      )}
       {!local && (
         <Alert
           color="blue"
@@ -185,6 +202,8 @@ function GroupView({ group }: { group: GroupType }) {
                     {group.connection.name}
                   </Anchor>
                 </>
+              ) : orphaned ? (
+                'its connection was deleted'
               ) : (
                 'made in Gatehouse'
               )}
@@ -280,11 +299,11 @@ function Members({ group, onAdd }: { group: GroupType; onAdd: () => void }) {
         <Table.ScrollContainer minWidth={760}>
           <Table className="gh-table" aria-label="Members" aria-busy={members.isFetching}>
             <colgroup>
-              <col style={{ width: '27%' }} />
-              <col style={{ width: '24%' }} />
+              <col style={{ width: '26%' }} />
+              <col style={{ width: '22%' }} />
               <col style={{ width: '10%' }} />
               <col style={{ width: '23%' }} />
-              <col style={{ width: '16%' }} />
+              <col style={{ width: '19%' }} />
             </colgroup>
             <Table.Thead>
               <Table.Tr>
@@ -365,7 +384,7 @@ function Members({ group, onAdd }: { group: GroupType; onAdd: () => void }) {
                     <Table.Td>
                       <MappingBadges mappings={member.mappings} connection={member.connection} />
                     </Table.Td>
-                    <Table.Td style={{ textAlign: 'right' }}>
+                    <Table.Td style={{ textAlign: 'right', overflow: 'visible' }}>
                       {canWrite && removable(member) ? (
                         <Button
                           variant="subtle"
@@ -420,6 +439,13 @@ function Members({ group, onAdd }: { group: GroupType; onAdd: () => void }) {
             <b>{removing.name}</b> stays in <b>{group.displayName}</b>, held by the identity
             provider&apos;s mapping alone: when the identity provider removes them, they leave the
             group.
+          </Text>
+        ) : removing !== null && removing.mappings.includes('IDP') ? (
+          <Text size="sm">
+            <b>{removing.name}</b> leaves <b>{group.displayName}</b>: the mapping left by the
+            deleted connection goes
+            {removing.mappings.includes('LOCAL') ? ', and the LOCAL one with it' : ''}. The user
+            stays in the directory.
           </Text>
         ) : (
           <Text size="sm">

@@ -116,7 +116,9 @@ function UserView({ user }: { user: UserDetail }) {
   const queryClient = useQueryClient();
   const canWrite = useCanWrite();
   const self = useSession().data?.user.id === user.id;
-  const local = user.origin === 'LOCAL';
+  // An identity provider's user whose connection was deleted is managed here, like a LOCAL one.
+  const orphaned = user.origin === 'IDP' && user.connection === null;
+  const local = user.origin === 'LOCAL' || orphaned;
   const [editing, edit] = useDisclosure();
   const [settingPassword, setPassword] = useDisclosure();
   const [deleting, del] = useDisclosure();
@@ -177,6 +179,21 @@ function UserView({ user }: { user: UserDetail }) {
         }
       />
 
+      {orphaned && (
+        <Alert
+          color="gray"
+          variant="light"
+          mb="lg"
+          icon={<IconCloudComputing size={18} aria-hidden />}
+          title="Its connection was deleted — managed here"
+        >
+          <Text size="sm">
+            An identity provider made this user, but its SCIM connection was deleted: Gatehouse
+            manages the profile like a LOCAL user&apos;s. A connection that sends this user again
+            takes them over.
+          </Text>
+        </Alert>
+      )}
       {!local && (
         <Alert
           color="blue"
@@ -234,7 +251,7 @@ function UserView({ user }: { user: UserDetail }) {
                       </Text>
                     ) : (
                       <Text size="sm" c="dimmed">
-                        made in Gatehouse
+                        {orphaned ? 'its connection was deleted' : 'made in Gatehouse'}
                       </Text>
                     )}
                   </Group>
