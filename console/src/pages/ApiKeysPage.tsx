@@ -201,7 +201,10 @@ function CreateKeyModal({ opened, onClose }: { opened: boolean; onClose: () => v
       opened={opened}
       onClose={close}
       size="lg"
+      // Once the key is shown (this once), only "I have copied the key" closes the dialog.
       closeOnClickOutside={!create.data}
+      closeOnEscape={!create.data}
+      withCloseButton={!create.data}
       title={
         <Text fw={650}>{create.data ? `API key ${create.data.name} created` : 'New API key'}</Text>
       }

@@ -401,7 +401,10 @@ function ConnectionCard({ connection }: { connection: Connection }) {
         onClose={() => setNewToken(null)}
         title={<Text fw={650}>New token for {connection.name}</Text>}
         size="lg"
+        // The token is shown this once: only "I have copied the token" closes the dialog.
         closeOnClickOutside={false}
+        closeOnEscape={false}
+        withCloseButton={false}
       >
         {newToken && (
           <Stack gap="md">
@@ -606,7 +609,10 @@ function CreateConnectionModal({ opened, onClose }: { opened: boolean; onClose: 
       opened={opened}
       onClose={close}
       size="lg"
+      // Once the token is shown (this once), only "I have copied the token" closes the dialog.
       closeOnClickOutside={!created}
+      closeOnEscape={!created}
+      withCloseButton={!created}
       title={
         <Text fw={650}>
           {created ? `Connection ${created.name} created` : 'New SCIM connection'}
