@@ -310,48 +310,50 @@ function ConnectionCard({ connection }: { connection: Connection }) {
               No token: the identity provider's requests are refused. Rotate the token to make one.
             </Text>
           ) : (
-            <Table
-              aria-label={`Tokens of ${connection.name}`}
-              verticalSpacing="xs"
-              style={{ whiteSpace: 'nowrap' }}
-            >
-              <Table.Thead>
-                <Table.Tr>
-                  <Table.Th>Token</Table.Th>
-                  <Table.Th>Status</Table.Th>
-                  <Table.Th>Last used</Table.Th>
-                  <Table.Th>Expires</Table.Th>
-                </Table.Tr>
-              </Table.Thead>
-              <Table.Tbody>
-                {connection.tokens.map((token) => (
-                  <Table.Tr key={token.id}>
-                    <Table.Td>
-                      <Text size="sm" ff="monospace">
-                        {token.prefix}…
-                      </Text>
-                    </Table.Td>
-                    <Table.Td>
-                      <TokenStatusBadge status={token.status} />
-                    </Table.Td>
-                    <Table.Td>
-                      <TimeAgo value={token.lastUsedAt} />
-                    </Table.Td>
-                    <Table.Td>
-                      {token.expiresAt ? (
-                        <Text size="sm" title={formatDateTime(token.expiresAt)}>
-                          <TimeAgo value={token.expiresAt} />
-                        </Text>
-                      ) : (
-                        <Text size="sm" c="dimmed">
-                          Does not expire
-                        </Text>
-                      )}
-                    </Table.Td>
+            <Table.ScrollContainer minWidth={420} type="native">
+              <Table
+                aria-label={`Tokens of ${connection.name}`}
+                verticalSpacing="xs"
+                style={{ whiteSpace: 'nowrap' }}
+              >
+                <Table.Thead>
+                  <Table.Tr>
+                    <Table.Th>Token</Table.Th>
+                    <Table.Th>Status</Table.Th>
+                    <Table.Th>Last used</Table.Th>
+                    <Table.Th>Expires</Table.Th>
                   </Table.Tr>
-                ))}
-              </Table.Tbody>
-            </Table>
+                </Table.Thead>
+                <Table.Tbody>
+                  {connection.tokens.map((token) => (
+                    <Table.Tr key={token.id}>
+                      <Table.Td>
+                        <Text size="sm" ff="monospace">
+                          {token.prefix}…
+                        </Text>
+                      </Table.Td>
+                      <Table.Td>
+                        <TokenStatusBadge status={token.status} />
+                      </Table.Td>
+                      <Table.Td>
+                        <TimeAgo value={token.lastUsedAt} />
+                      </Table.Td>
+                      <Table.Td>
+                        {token.expiresAt ? (
+                          <Text size="sm" title={formatDateTime(token.expiresAt)}>
+                            <TimeAgo value={token.expiresAt} />
+                          </Text>
+                        ) : (
+                          <Text size="sm" c="dimmed">
+                            Does not expire
+                          </Text>
+                        )}
+                      </Table.Td>
+                    </Table.Tr>
+                  ))}
+                </Table.Tbody>
+              </Table>
+            </Table.ScrollContainer>
           )}
         </Grid.Col>
         <Grid.Col span={{ base: 12, xl: 6 }}>
@@ -711,33 +713,35 @@ function SetupGuide({ scimBaseUrl }: { scimBaseUrl: string }) {
             In the platform's Okta app: <b>General</b> → <b>App Settings</b> → <b>Edit</b> →
             Provisioning: <b>SCIM</b>. Then <b>Provisioning</b> → <b>Integration</b> → <b>Edit</b>:
           </Text>
-          <Table
-            withTableBorder
-            withRowBorders
-            verticalSpacing="xs"
-            highlightOnHover={false}
-            aria-label="Values for Okta"
-          >
-            <Table.Tbody>
-              <ValueRow field="SCIM connector base URL">
-                <CopyValue value={scimBaseUrl} label="the SCIM connector base URL for Okta" />
-              </ValueRow>
-              <ValueRow field="Unique identifier field for users">
-                <CopyValue value="userName" label="the unique identifier field" />
-              </ValueRow>
-              <ValueRow field="Supported provisioning actions">
-                <Text size="sm">
-                  <b>Push New Users</b>, <b>Push Profile Updates</b>, <b>Push Groups</b>
-                </Text>
-              </ValueRow>
-              <ValueRow field="Authentication Mode">
-                <Text size="sm">
-                  <b>HTTP Header</b>
-                </Text>
-              </ValueRow>
-              <ValueRow field="Authorization (Bearer)">{token}</ValueRow>
-            </Table.Tbody>
-          </Table>
+          <Table.ScrollContainer minWidth={420} type="native">
+            <Table
+              withTableBorder
+              withRowBorders
+              verticalSpacing="xs"
+              highlightOnHover={false}
+              aria-label="Values for Okta"
+            >
+              <Table.Tbody>
+                <ValueRow field="SCIM connector base URL">
+                  <CopyValue value={scimBaseUrl} label="the SCIM connector base URL for Okta" />
+                </ValueRow>
+                <ValueRow field="Unique identifier field for users">
+                  <CopyValue value="userName" label="the unique identifier field" />
+                </ValueRow>
+                <ValueRow field="Supported provisioning actions">
+                  <Text size="sm">
+                    <b>Push New Users</b>, <b>Push Profile Updates</b>, <b>Push Groups</b>
+                  </Text>
+                </ValueRow>
+                <ValueRow field="Authentication Mode">
+                  <Text size="sm">
+                    <b>HTTP Header</b>
+                  </Text>
+                </ValueRow>
+                <ValueRow field="Authorization (Bearer)">{token}</ValueRow>
+              </Table.Tbody>
+            </Table>
+          </Table.ScrollContainer>
           <Text size="sm" mt="md" mb={4}>
             Then <b>Provisioning</b> → <b>To App</b> → <b>Edit</b>, enable:
           </Text>
@@ -765,23 +769,25 @@ function SetupGuide({ scimBaseUrl }: { scimBaseUrl: string }) {
             In the enterprise application: <b>Provisioning</b> → <b>Get started</b>, Provisioning
             Mode <b>Automatic</b>, then under <b>Admin Credentials</b>:
           </Text>
-          <Table
-            withTableBorder
-            withRowBorders
-            verticalSpacing="xs"
-            highlightOnHover={false}
-            aria-label="Values for Entra ID"
-          >
-            <Table.Tbody>
-              <ValueRow field="Tenant URL">
-                <CopyValue
-                  value={`${scimBaseUrl}?aadOptscim062020`}
-                  label="the tenant URL for Entra ID"
-                />
-              </ValueRow>
-              <ValueRow field="Secret Token">{token}</ValueRow>
-            </Table.Tbody>
-          </Table>
+          <Table.ScrollContainer minWidth={420} type="native">
+            <Table
+              withTableBorder
+              withRowBorders
+              verticalSpacing="xs"
+              highlightOnHover={false}
+              aria-label="Values for Entra ID"
+            >
+              <Table.Tbody>
+                <ValueRow field="Tenant URL">
+                  <CopyValue
+                    value={`${scimBaseUrl}?aadOptscim062020`}
+                    label="the tenant URL for Entra ID"
+                  />
+                </ValueRow>
+                <ValueRow field="Secret Token">{token}</ValueRow>
+              </Table.Tbody>
+            </Table>
+          </Table.ScrollContainer>
           <Text size="sm" c="dimmed" mt="sm">
             <code>?aadOptscim062020</code> makes Entra ID send standard RFC 7644 requests. Click{' '}
             <b>Test Connection</b>, then <b>Save</b>; keep the default attribute mappings, assign
