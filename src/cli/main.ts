@@ -57,6 +57,7 @@ import {
 } from '../admin/api-keys.service.ts';
 import { generatePassword } from '../admin/credentials.ts';
 import { AdminError } from '../admin/errors.ts';
+import { findMembership } from '../admin/group-list.repository.ts';
 import { addLocalMember, removeLocalMember } from '../admin/groups.service.ts';
 import { mappingsOf } from '../admin/views.ts';
 import { createAdministrator } from '../admin/setup.service.ts';
@@ -643,10 +644,9 @@ export function buildCli(): Command {
         const context = contextOf(database);
         if (verb === 'add') await addLocalMember(context, group.id, user.id);
         else await removeLocalMember(context, group.id, user.id);
-        const after = (await membersOf(context, [group.id]))
-          .get(group.id)
-          ?.find((m) => m.id === user.id);
-        const mappings = after ? mappingsOf(after.origin, after.localMapping) : [];
+        // This one membership, by its key: not the group's whole member list.
+        const after = await findMembership(database.db, group.id, user.id);
+        const mappings = after ? mappingsOf(after.origin, Number(after.local_mapping) === 1) : [];
         print(
           options,
           {
