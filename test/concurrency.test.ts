@@ -40,6 +40,13 @@ for (const dialect of DIALECTS) {
       t = await startTestApp(dialect);
     });
     afterAll(() => t.close());
+    /** The CLI's or the console's writes, made through the services. */
+    const localContext = () =>
+      ({
+        db: t.database.db,
+        dialect: t.database.dialect,
+        actor: { kind: 'local', name: 'test' },
+      }) as const;
 
     it('20 concurrent POST /Users of one userName (in different cases): one 201, nineteen 409', async () => {
       for (let round = 0; round < 3; round++) {
@@ -132,11 +139,7 @@ for (const dialect of DIALECTS) {
     });
 
     it("10 concurrent creates of a LOCAL user's userName or group's displayName: one links it, nine 409", async () => {
-      const local = {
-        db: t.database.db,
-        dialect: t.database.dialect,
-        actor: { kind: 'local', name: 'test' } as const,
-      };
+      const local = localContext();
       for (let round = 0; round < 3; round++) {
         const userName = `${unique('link')}.user@example.com`;
         const user = await createUserAs(local, { userName });
@@ -232,11 +235,7 @@ for (const dialect of DIALECTS) {
     });
 
     it("the IdP's and the console's mappings of one membership, changed at once, each keep their own", async () => {
-      const local = {
-        db: t.database.db,
-        dialect: t.database.dialect,
-        actor: { kind: 'local', name: 'test' },
-      } as const;
+      const local = localContext();
       const mappings = async (groupId: string, userId: string) => {
         const row = await t.database.db
           .selectFrom('memberships')
@@ -280,11 +279,7 @@ for (const dialect of DIALECTS) {
     });
 
     it("the console's LOCAL add or removal of one member, four at once: one succeeds, the others are refused", async () => {
-      const local = {
-        db: t.database.db,
-        dialect: t.database.dialect,
-        actor: { kind: 'local', name: 'test' },
-      } as const;
+      const local = localContext();
       for (let round = 0; round < 3; round++) {
         const userId = await createUser(t);
         const group = await createGroupAs(local, { displayName: unique('Four') });
@@ -316,11 +311,7 @@ for (const dialect of DIALECTS) {
     });
 
     it("the console's removal of an orphaned mapping beside its takeover by a connection: as in one order or the other", async () => {
-      const local = {
-        db: t.database.db,
-        dialect: t.database.dialect,
-        actor: { kind: 'local', name: 'test' },
-      } as const;
+      const local = localContext();
       for (let round = 0; round < 5; round++) {
         const gone = await createConnection(t.database.db, unique('gone'), 'test');
         const userId = await createUser(t);

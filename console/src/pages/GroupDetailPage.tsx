@@ -37,6 +37,7 @@ import { SearchInput } from '../components/filters';
 import { PageHeader } from '../components/PageHeader';
 import { SkeletonRows, TableMessageRow, TablePager } from '../components/table';
 import { TimeAgo } from '../components/TimeAgo';
+import { OrphanedAlert } from '../components/OrphanedAlert';
 import { useCanWrite } from '../session';
 import type { Group as GroupType, Member } from '../types';
 import { useUrlState } from '../url-state';
@@ -153,19 +154,11 @@ function GroupView({ group }: { group: GroupType }) {
         }
       />
       {orphaned && (
-        <Alert
-          color="gray"
-          variant="light"
-          mb="lg"
-          icon={<IconCloudComputing size={18} aria-hidden />}
-          title="Its connection was deleted — managed here"
-        >
-          <Text size="sm">
-            An identity provider made this group, but its SCIM connection was deleted: Gatehouse
-            manages it like a LOCAL group. A connection that pushes it again takes it over, with the
-            members it names.
-          </Text>
-        </Alert>
+        <OrphanedAlert>
+          An identity provider made this group, but its SCIM connection was deleted: Gatehouse
+          manages it like a LOCAL group. A connection that pushes it again takes it over, with the
+          members it names.
+        </OrphanedAlert>
       )}
       {!local && (
         <Alert

@@ -32,6 +32,7 @@ import type { FormEvent, ReactNode } from 'react';
 import { Link, useNavigate, useParams } from 'react-router';
 import { ApiError, api, fieldError } from '../api';
 import { MappingBadges, OriginBadge, RoleBadge, StatusBadge } from '../components/badges';
+import { OrphanedAlert } from '../components/OrphanedAlert';
 import { ConfirmModal } from '../components/ConfirmModal';
 import { CopyValue } from '../components/CopyValue';
 import { ErrorAlert } from '../components/ErrorAlert';
@@ -180,19 +181,11 @@ function UserView({ user }: { user: UserDetail }) {
       />
 
       {orphaned && (
-        <Alert
-          color="gray"
-          variant="light"
-          mb="lg"
-          icon={<IconCloudComputing size={18} aria-hidden />}
-          title="Its connection was deleted — managed here"
-        >
-          <Text size="sm">
-            An identity provider made this user, but its SCIM connection was deleted: Gatehouse
-            manages the profile like a LOCAL user&apos;s. A connection that sends this user again
-            takes them over.
-          </Text>
-        </Alert>
+        <OrphanedAlert>
+          An identity provider made this user, but its SCIM connection was deleted: Gatehouse
+          manages the profile like a LOCAL user&apos;s. A connection that sends this user again
+          takes them over.
+        </OrphanedAlert>
       )}
       {!local && (
         <Alert
