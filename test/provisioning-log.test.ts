@@ -10,7 +10,9 @@ import { runMaintenance } from '../src/maintenance.ts';
 import {
   getProvisioningLogEntry,
   listProvisioningLog,
+  pruneProvisioningLog,
 } from '../src/provisioning/provisioning-log.ts';
+import { uuidv7Time } from '../src/lib/ids.ts';
 import { TOO_DEEP } from '../src/provisioning/provisioning-log.ts';
 import type { LoggedRequest } from '../src/provisioning/provisioning-log.ts';
 import { DIALECTS } from './support/databases.ts';
@@ -189,9 +191,9 @@ for (const dialect of DIALECTS) {
       expect(failures).toBeGreaterThanOrEqual(1);
       // The overview counts the last day's failures, and only those.
       const now = new Date();
-      expect((await overviewOf(db, dialect, '', now)).failedRequests24h).toBe(failures);
+      expect((await overviewOf(db, '', now)).failedRequests24h).toBe(failures);
       const tomorrow = new Date(now.getTime() + 86_400_000 + 60_000);
-      expect((await overviewOf(db, dialect, '', tomorrow)).failedRequests24h).toBe(0);
+      expect((await overviewOf(db, '', tomorrow)).failedRequests24h).toBe(0);
 
       if (dialect === 'postgres') {
         const { rows } = await sql<{ indexname: string; indexdef: string }>`
@@ -212,7 +214,7 @@ for (const dialect of DIALECTS) {
           .join(' | ');
       t.database.queries.length = 0;
       await listProvisioningLog(db, { failed: true, limit: 10 });
-      await overviewOf(db, dialect, '', now);
+      await overviewOf(db, '', now);
       const [list, count] = [
         t.database.queries.find((q) => /from "provisioning_log"/.test(q) && /order by/.test(q))!,
         t.database.queries.find((q) => /from "provisioning_log"/.test(q) && /count\(/.test(q))!,
@@ -223,6 +225,94 @@ for (const dialect of DIALECTS) {
       expect(await explain(count.replace(/\?/g, "'x'"))).toMatch(
         /USING COVERING INDEX provisioning_log_failed/,
       );
+    });
+
+    it('finds entries by time through the ids, which carry the time of each entry', async () => {
+      const db = t.database.db;
+      const since = new Date().toISOString();
+      await t.scim('GET', 'Users?count=1');
+      // An entry timed before the last id made (the system clock stepped back): it takes the
+      // time its id carries, so that the order by time and by id agree.
+      const stepBack = new Date(Date.now() - 60_000).toISOString();
+      t.app.provisioningLog.record({
+        at: stepBack,
+        connectionId: null,
+        connectionName: null,
+        method: 'GET',
+        path: `${SCIM}/Users`,
+        query: null,
+        status: 200,
+        scimType: null,
+        durationMs: 1,
+        resourceType: null,
+        resourceIds: [],
+        requestBody: undefined,
+        errorDetail: null,
+        dialect: null,
+        normalizations: [],
+        userAgent: 'clock-test',
+      });
+      const entries = await entriesSince(since);
+      expect(entries.map((e) => e.userAgent)).toContain('clock-test');
+      for (const entry of entries) expect(Date.parse(entry.at)).toBe(uuidv7Time(entry.id));
+      const stepped = entries.find((e) => e.userAgent === 'clock-test')!;
+      expect(stepped.at >= since).toBe(true);
+      expect(stepped.at).not.toBe(stepBack);
+
+      // Since and until, both bounds exact: the entries of one millisecond are in or out together.
+      const [first, last] = [entries[0]!, entries.at(-1)!];
+      const until = await listProvisioningLog(db, { since, until: last.at, limit: 1000 });
+      expect(until.every((e) => e.at < last.at)).toBe(true);
+      expect(until.map((e) => e.id)).toEqual(
+        entries
+          .filter((e) => e.at < last.at)
+          .map((e) => e.id)
+          .reverse(),
+      );
+      const justFirst = new Date(Date.parse(first.at) + 1).toISOString();
+      expect(
+        (await listProvisioningLog(db, { since: first.at, until: justFirst, limit: 1000 })).map(
+          (e) => e.id,
+        ),
+      ).toEqual(
+        entries
+          .filter((e) => e.at === first.at)
+          .map((e) => e.id)
+          .reverse(),
+      );
+
+      // No index by time (migration 0007): the primary key's serves the bounds and the prune.
+      if (dialect === 'postgres') {
+        const { rows } = await sql<{ indexname: string }>`SELECT indexname FROM pg_indexes
+          WHERE tablename = 'provisioning_log' AND schemaname = current_schema()`.execute(db);
+        expect(rows.map((r) => r.indexname)).not.toContain('provisioning_log_at');
+        return;
+      }
+      const indexes = await sql<{ name: string }>`SELECT name FROM sqlite_master
+        WHERE type = 'index' AND tbl_name = 'provisioning_log'`.execute(db);
+      expect(indexes.rows.map((r) => r.name)).not.toContain('provisioning_log_at');
+      t.database.queries.length = 0;
+      await listProvisioningLog(db, { since, until: last.at, limit: 10 });
+      await pruneProvisioningLog(db, '2000-01-01T00:00:00.000Z');
+      const plans = await Promise.all(
+        t.database.queries
+          .filter((q) => /"provisioning_log"/.test(q))
+          .map(async (q) =>
+            (
+              await sql
+                .raw<{ detail: string }>(`EXPLAIN QUERY PLAN ${q.replace(/\?/g, "'x'")}`)
+                .execute(db)
+            ).rows
+              .map((r) => r.detail)
+              .join(' | '),
+          ),
+      );
+      expect(plans).toHaveLength(2);
+      for (const plan of plans) {
+        expect(plan).toMatch(
+          /USING INDEX sqlite_autoindex_provisioning_log_1 \(id>\? AND id<\?\)|USING INDEX sqlite_autoindex_provisioning_log_1 \(id<\?\)/,
+        );
+      }
     });
 
     it('is pruned after the retention period', async () => {

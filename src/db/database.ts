@@ -27,6 +27,7 @@ import * as consoleTables from './migrations/0003-console.ts';
 import * as relatedEvents from './migrations/0004-related-events.ts';
 import * as failuresIndex from './migrations/0005-failures-index.ts';
 import * as membershipMappings from './migrations/0006-membership-mappings.ts';
+import * as logTimeById from './migrations/0007-log-time-by-id.ts';
 
 export type Dialect = 'sqlite' | 'postgres';
 export type Db = Kysely<Database>;
@@ -59,6 +60,7 @@ const MIGRATIONS: Record<string, { up(db: Kysely<unknown>, dialect: Dialect): Pr
   '0004-related-events': relatedEvents,
   '0005-failures-index': failuresIndex,
   '0006-membership-mappings': membershipMappings,
+  '0007-log-time-by-id': logTimeById,
 };
 
 class Migrations implements MigrationProvider {

@@ -15,7 +15,7 @@ import type { Db } from '../db/database.ts';
 import { sqliteWriterOf } from '../db/sqlite-writer.ts';
 import type { ProvisioningLogRow } from '../db/tables.ts';
 import { chunks } from '../lib/chunks.ts';
-import { uuidv7 } from '../lib/ids.ts';
+import { uuidv7, uuidv7Floor, uuidv7Time } from '../lib/ids.ts';
 import { REDACTED, SECRET_KEY, redactQuery } from '../lib/secrets.ts';
 
 export interface LogEntry {
@@ -85,10 +85,18 @@ export function storedBody(body: unknown): string | null {
   return JSON.stringify({ truncated: true, size: text.length, start: text.slice(0, 4096) });
 }
 
+/**
+ * The row of an entry. Its `at` is the time its id carries, so that the id's order is the
+ * time's and the id's index serves the queries by time (timeBounds): the request's time, but
+ * after the system clock stepped back, when uuidv7 keeps counting from the last time it saw.
+ */
 function toRow(entry: LogEntry): ProvisioningLogRow {
+  const ms = Date.parse(entry.at);
+  const id = uuidv7(ms);
+  const idMs = uuidv7Time(id);
   return {
-    id: uuidv7(Date.parse(entry.at)),
-    at: entry.at,
+    id,
+    at: idMs === ms ? entry.at : new Date(idMs).toISOString(),
     connection_id: entry.connectionId,
     connection_name: entry.connectionName,
     method: entry.method,
@@ -217,7 +225,7 @@ export interface LogQuery {
   readonly failed?: boolean;
   /** Only requests that touched this resource. */
   readonly resourceId?: string;
-  /** ISO 8601 bounds on `at`. */
+  /** ISO 8601 bounds on `at`: at or after `since`, before `until`. */
   readonly since?: string;
   readonly until?: string;
   /** Entries older than this entry id (the next page, newest first). */
@@ -261,8 +269,12 @@ export async function listProvisioningLog(db: Db, query: LogQuery): Promise<Logg
   if (query.connectionId !== undefined)
     select = select.where('connection_id', '=', query.connectionId);
   if (query.failed) select = select.where(FAILED);
-  if (query.since !== undefined) select = select.where('at', '>=', query.since);
-  if (query.until !== undefined) select = select.where('at', '<', query.until);
+  if (query.since !== undefined) {
+    select = select.where('id', '>=', idFloor(query.since)).where('at', '>=', query.since);
+  }
+  if (query.until !== undefined) {
+    select = select.where('id', '<', idCeiling(query.until)).where('at', '<', query.until);
+  }
   if (query.before !== undefined) select = select.where('id', '<', query.before);
   if (query.resourceId !== undefined) {
     // resource_ids is a short JSON array of ids; ids hold no quote, so this is exact.
@@ -284,10 +296,34 @@ export async function getProvisioningLogEntry(
   return row ? fromRow(row) : undefined;
 }
 
+/**
+ * Bounds on ids for bounds on `at` (ISO 8601), which the primary key's index serves: there is
+ * no index by `at` (migration 0007). An entry's id carries the time of its `at` (toRow); an
+ * entry written before that rule may carry a later time than its `at` (after the clock stepped
+ * back), never an earlier one: the lower bound holds for every entry, the upper one for all but
+ * those, which a prune removes once the time their ids carry is past. The `at` bounds stay
+ * beside them, exact to the character.
+ */
+export function idFloor(since: string): string {
+  return uuidv7Floor(msOf(since));
+}
+
+function idCeiling(until: string): string {
+  // The next millisecond's floor: the `at` bound decides within `until`'s own millisecond.
+  return uuidv7Floor(msOf(until) + 1);
+}
+
+function msOf(time: string): number {
+  const ms = Math.floor(Date.parse(time));
+  if (Number.isNaN(ms)) throw new TypeError(`not an ISO 8601 time: ${JSON.stringify(time)}`);
+  return ms;
+}
+
 /** Deletes the entries older than `before` (ISO 8601); returns how many. */
 export async function pruneProvisioningLog(db: Db, before: string): Promise<number> {
   const result = await db
     .deleteFrom('provisioning_log')
+    .where('id', '<', idCeiling(before))
     .where('at', '<', before)
     .executeTakeFirst();
   return Number(result.numDeletedRows);

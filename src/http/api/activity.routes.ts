@@ -186,7 +186,7 @@ export function activityRoutes(app: FastifyInstance, deps: ApiDeps): void {
     },
     async () => {
       await app.provisioningLog?.flush();
-      return overviewOf(db, deps.database.dialect, deps.scimBaseUrl);
+      return overviewOf(db, deps.scimBaseUrl);
     },
   );
 }
