@@ -263,11 +263,27 @@ export function gatehouseEnv(storage: Storage, port?: number): NodeJS.ProcessEnv
   return env;
 }
 
+/**
+ * The Node flags of `npm start` (package.json's `start`: `node <flags> bin/gatehouse.js serve`),
+ * with which the bench runs the server as it is run, and the ceiling beside it.
+ */
+export function startFlags(): string[] {
+  const manifest = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as {
+    scripts: { start: string };
+  };
+  const words = manifest.scripts.start.trim().split(/\s+/);
+  const entry = words.indexOf('bin/gatehouse.js');
+  if (words[0] !== 'node' || entry < 0) {
+    throw new Error(`package.json's start script is not "node [flags] bin/gatehouse.js serve"`);
+  }
+  return words.slice(1, entry);
+}
+
 export async function startGatehouse(storage: Storage): Promise<RunningProcess> {
   const port = await freePort();
   return startProcess(
     `gatehouse (${storage.name})`,
-    ['bin/gatehouse.js', 'serve'],
+    [...startFlags(), 'bin/gatehouse.js', 'serve'],
     gatehouseEnv(storage, port),
     port,
     '/healthz',
@@ -278,7 +294,7 @@ export async function startCeiling(): Promise<RunningProcess> {
   const port = await freePort();
   return startProcess(
     'ceiling',
-    ['--import', 'tsx', 'bench/ceiling-server.ts'],
+    [...startFlags(), '--import', 'tsx', 'bench/ceiling-server.ts'],
     { ...process.env, PORT: String(port), NODE_ENV: 'production' },
     port,
     '/ping',

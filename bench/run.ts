@@ -20,6 +20,7 @@ import {
   PgAdmin,
   ROOT,
   startCeiling,
+  startFlags,
   startGatehouse,
 } from './processes.ts';
 import type { CreatedConnection, RunningProcess, Storage } from './processes.ts';
@@ -454,6 +455,8 @@ async function main(): Promise<void> {
     memoryGiB: Math.round(os.totalmem() / 2 ** 30),
     kernel: `${os.type()} ${os.release()}`,
     node: process.version,
+    /** Node's flags for the server and the ceiling: npm start's (startFlags). */
+    nodeFlags: startFlags(),
     clkTck: CLK_TCK,
     loadAverageAtStart: os.loadavg(),
   };
@@ -557,7 +560,7 @@ async function main(): Promise<void> {
     `\nResults: ${path.relative(process.cwd(), file)} (also bench/results/latest.json); ${report.minutes.toFixed(1)} min`,
   );
   console.log(
-    `${report.command} on ${machine.cpus} × ${machine.cpuModel}, Node ${machine.node}, ${startedAt.toISOString()}; ` +
+    `${report.command} on ${machine.cpus} × ${machine.cpuModel}, Node ${machine.node} (${machine.nodeFlags.join(' ') || 'no flags'}), ${startedAt.toISOString()}; ` +
       `load average ${machine.loadAverageAtStart.map((l) => l.toFixed(2)).join(' ')} at start, ` +
       `${report.machine.loadAverageAtEnd.map((l) => l.toFixed(2)).join(' ')} at end; sources ${sourcesAtStart}` +
       (report.sources.changedDuringRun
