@@ -6,9 +6,12 @@
  * attribute still takes, on every database; and it must never read what an open transaction
  * has not committed.
  */
+import path from 'node:path';
+import SqliteDatabase from 'better-sqlite3';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Kysely } from 'kysely';
+import { openDatabase } from '../src/db/database.ts';
 import { sqliteWriterOf } from '../src/db/sqlite-writer.ts';
 import type { DirectoryContext } from '../src/directory/context.ts';
 import { createGroup, listGroups } from '../src/directory/group.service.ts';
@@ -207,6 +210,63 @@ for (const dialect of DIALECTS) {
         await expect(failed).rejects.toThrow('rolled back');
         expect(await lookupDuring).toBe(0);
         expect(await lookup()).toBe(0);
+      });
+
+      it('shares a read transaction between lookups, never past a write of this process', async () => {
+        const count = async (userName: string) =>
+          (
+            await listUsers(context, {
+              offset: 0,
+              limit: 100,
+              filter: parseFilter(bare('userName', userName)),
+            })
+          ).total;
+        // Lookups back to back, the first opening the shared transaction: a write between two
+        // of them is seen by the next at once.
+        for (let i = 0; i < 20; i++) {
+          const userName = `shared-read-${i}`;
+          expect(await count(userName)).toBe(0);
+          await createUser(context, { userName });
+          expect(await count(userName)).toBe(1);
+        }
+
+        // Another process's connection to the file (the CLI beside the server).
+        const other = await openDatabase({
+          dataDir: path.dirname(database.description),
+          databaseUrl: undefined,
+        });
+        try {
+          const cli: DirectoryContext = { db: other.db, dialect, actor: context.actor };
+          expect(await count('from-the-cli')).toBe(0); // opens a shared transaction
+          // It neither blocks the other's write nor, after a few milliseconds, its checkpoint;
+          // and the write is seen within them.
+          await createUser(cli, { userName: 'from-the-cli' });
+          await new Promise((resolve) => setTimeout(resolve, 10));
+          const checkpoint = new SqliteDatabase(database.description);
+          try {
+            expect(checkpoint.pragma('wal_checkpoint(TRUNCATE)')).toEqual([
+              { busy: 0, log: 0, checkpointed: 0 },
+            ]);
+          } finally {
+            checkpoint.close();
+          }
+          expect(await count('from-the-cli')).toBe(1);
+        } finally {
+          await other.close();
+        }
+      });
+
+      it('closes with a shared read transaction open', async () => {
+        const own = await openTestDatabase('sqlite');
+        const ownContext: DirectoryContext = { db: own.db, dialect, actor: context.actor };
+        await listUsers(ownContext, {
+          offset: 0,
+          limit: 1,
+          filter: parseFilter(bare('userName', 'nobody')),
+        });
+        await own.drop();
+        // Past the shared transaction's timer: it found nothing to end on a closed connection.
+        await new Promise((resolve) => setTimeout(resolve, 20));
       });
     }
   });
