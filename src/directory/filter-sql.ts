@@ -67,7 +67,8 @@ export function compileFilter(filter: Filter, context: FilterContext): RawBuilde
 
 /**
  * Throws `invalidFilter` for a string value holding U+0000, which PostgreSQL cannot compare
- * (src/lib/nul.ts): on both databases alike, and before any shortcut past this compiler.
+ * (src/lib/nul.ts): on both databases alike; the direct lookup, which skips this compiler,
+ * calls it too (src/directory/listing.ts).
  */
 export function refuseNulValues(filter: Filter): void {
   switch (filter.kind) {

@@ -5,7 +5,7 @@ import { sql } from 'kysely';
 import type { RawBuilder } from 'kysely';
 import { directReaderOf } from '../db/database.ts';
 import type { Db, Dialect } from '../db/database.ts';
-import { compileFilter } from './filter-sql.ts';
+import { compileFilter, refuseNulValues } from './filter-sql.ts';
 import { invalidValue } from '../scim/errors.ts';
 import type { Filter } from '../scim/filter-ast.ts';
 import { findSubAttribute, leafOf, resolveAttribute } from '../scim/schema.ts';
@@ -384,7 +384,8 @@ function lookupStatements(
  * builder's compilation (and on SQLite the promise hops of Kysely's connection lock), which cost
  * more than the statement itself; on PostgreSQL the statement is also planned once per
  * connection instead of on every lookup. Undefined for any other query, and on SQLite while a
- * transaction is open on the connection (the caller then goes through Kysely, which waits).
+ * transaction other than the direct reads' shared one is open on the connection (the caller
+ * then goes through Kysely, which waits).
  */
 async function directLookup<Row>(
   db: Db,
@@ -409,6 +410,8 @@ async function directLookup<Row>(
   const lookup = LOOKUP_COLUMNS[resourceType.id][filter.path.attribute.toLowerCase()];
   const reader = lookup && directReaderOf(db);
   if (!reader) return undefined;
+  // What compileFilter refuses, refused here too: this path does not go through it.
+  refuseNulValues(filter);
   const table = TABLES[resourceType.id];
   const text = String(filter.value);
   const value = lookup.lower ? text.toLowerCase() : text;

@@ -5,7 +5,6 @@
 import type { ListQuery } from '../../directory/listing.ts';
 import type { Projection, Rendered } from '../../provisioning/scim-resources.ts';
 import { invalidFilter, invalidSyntax, invalidValue, ScimError } from '../../scim/errors.ts';
-import { refuseNulValues } from '../../directory/filter-sql.ts';
 import { parseFilter } from '../../scim/filter.ts';
 import type { Filter } from '../../scim/filter-ast.ts';
 import { parseAttributeList } from '../../scim/resource.ts';
@@ -107,7 +106,6 @@ export function parseSearch(
     if (typeof params.filter !== 'string') throw invalidFilter('"filter" must be a string.');
     if (params.filter.trim() !== '') {
       filter = parseFilter(params.filter);
-      refuseNulValues(filter);
     }
   }
   let sortBy: string | undefined;
