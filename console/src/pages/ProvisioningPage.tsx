@@ -679,6 +679,23 @@ function ValueRow({ field, children }: { field: string; children: ReactNode }) {
   );
 }
 
+/** The values to paste into an identity provider's form, one row each. */
+function ValuesTable({ label, children }: { label: string; children: ReactNode }) {
+  return (
+    <Table.ScrollContainer minWidth={420} type="native">
+      <Table
+        withTableBorder
+        withRowBorders
+        verticalSpacing="xs"
+        highlightOnHover={false}
+        aria-label={label}
+      >
+        <Table.Tbody>{children}</Table.Tbody>
+      </Table>
+    </Table.ScrollContainer>
+  );
+}
+
 function SetupGuide({ scimBaseUrl }: { scimBaseUrl: string }) {
   const [guide, setGuide] = useState<GuideName | null>(null);
   const token = (
@@ -713,35 +730,25 @@ function SetupGuide({ scimBaseUrl }: { scimBaseUrl: string }) {
             In the platform's Okta app: <b>General</b> → <b>App Settings</b> → <b>Edit</b> →
             Provisioning: <b>SCIM</b>. Then <b>Provisioning</b> → <b>Integration</b> → <b>Edit</b>:
           </Text>
-          <Table.ScrollContainer minWidth={420} type="native">
-            <Table
-              withTableBorder
-              withRowBorders
-              verticalSpacing="xs"
-              highlightOnHover={false}
-              aria-label="Values for Okta"
-            >
-              <Table.Tbody>
-                <ValueRow field="SCIM connector base URL">
-                  <CopyValue value={scimBaseUrl} label="the SCIM connector base URL for Okta" />
-                </ValueRow>
-                <ValueRow field="Unique identifier field for users">
-                  <CopyValue value="userName" label="the unique identifier field" />
-                </ValueRow>
-                <ValueRow field="Supported provisioning actions">
-                  <Text size="sm">
-                    <b>Push New Users</b>, <b>Push Profile Updates</b>, <b>Push Groups</b>
-                  </Text>
-                </ValueRow>
-                <ValueRow field="Authentication Mode">
-                  <Text size="sm">
-                    <b>HTTP Header</b>
-                  </Text>
-                </ValueRow>
-                <ValueRow field="Authorization (Bearer)">{token}</ValueRow>
-              </Table.Tbody>
-            </Table>
-          </Table.ScrollContainer>
+          <ValuesTable label="Values for Okta">
+            <ValueRow field="SCIM connector base URL">
+              <CopyValue value={scimBaseUrl} label="the SCIM connector base URL for Okta" />
+            </ValueRow>
+            <ValueRow field="Unique identifier field for users">
+              <CopyValue value="userName" label="the unique identifier field" />
+            </ValueRow>
+            <ValueRow field="Supported provisioning actions">
+              <Text size="sm">
+                <b>Push New Users</b>, <b>Push Profile Updates</b>, <b>Push Groups</b>
+              </Text>
+            </ValueRow>
+            <ValueRow field="Authentication Mode">
+              <Text size="sm">
+                <b>HTTP Header</b>
+              </Text>
+            </ValueRow>
+            <ValueRow field="Authorization (Bearer)">{token}</ValueRow>
+          </ValuesTable>
           <Text size="sm" mt="md" mb={4}>
             Then <b>Provisioning</b> → <b>To App</b> → <b>Edit</b>, enable:
           </Text>
@@ -769,25 +776,15 @@ function SetupGuide({ scimBaseUrl }: { scimBaseUrl: string }) {
             In the enterprise application: <b>Provisioning</b> → <b>Get started</b>, Provisioning
             Mode <b>Automatic</b>, then under <b>Admin Credentials</b>:
           </Text>
-          <Table.ScrollContainer minWidth={420} type="native">
-            <Table
-              withTableBorder
-              withRowBorders
-              verticalSpacing="xs"
-              highlightOnHover={false}
-              aria-label="Values for Entra ID"
-            >
-              <Table.Tbody>
-                <ValueRow field="Tenant URL">
-                  <CopyValue
-                    value={`${scimBaseUrl}?aadOptscim062020`}
-                    label="the tenant URL for Entra ID"
-                  />
-                </ValueRow>
-                <ValueRow field="Secret Token">{token}</ValueRow>
-              </Table.Tbody>
-            </Table>
-          </Table.ScrollContainer>
+          <ValuesTable label="Values for Entra ID">
+            <ValueRow field="Tenant URL">
+              <CopyValue
+                value={`${scimBaseUrl}?aadOptscim062020`}
+                label="the tenant URL for Entra ID"
+              />
+            </ValueRow>
+            <ValueRow field="Secret Token">{token}</ValueRow>
+          </ValuesTable>
           <Text size="sm" c="dimmed" mt="sm">
             <code>?aadOptscim062020</code> makes Entra ID send standard RFC 7644 requests. Click{' '}
             <b>Test Connection</b>, then <b>Save</b>; keep the default attribute mappings, assign
