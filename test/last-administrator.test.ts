@@ -69,9 +69,13 @@ for (const dialect of DIALECTS) {
         const won = [a, b].filter((r) => r.statusCode === 200 || r.statusCode === 204);
         expect(won, label).toHaveLength(1);
         const lost = won[0] === a ? b : a;
-        // Refused as the last administrator, or, when its session was read after the winner's
-        // write had ended it, as signed out.
+        const winnersTake = won[0] === a ? first : second;
+        // Refused as the last administrator; or, when its session was read after the winner's
+        // write had ended it, as signed out; or, when that write had lowered its role to viewer,
+        // as a viewer (who may only read).
         if (lost.statusCode === 401) expectApiError(lost, 401, 'unauthenticated');
+        else if (lost.statusCode === 403 && winnersTake === 'viewer')
+          expect(expectApiError(lost, 403, 'forbidden').message).toMatch(/viewer may only read/);
         else expect(expectApiError(lost, 409, 'conflict').message).toMatch(/last administrator/);
 
         survivor = won[0] === a ? survivor : other;
