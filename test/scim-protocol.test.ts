@@ -1,5 +1,5 @@
 /** The protocol's edges: auth, content types, bodies, limits, discovery, error format. */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { DIALECTS } from './support/databases.ts';
 import { gzipSync } from 'node:zlib';
 import { GROUP_SCHEMA, json, oktaUser, PUBLIC_URL, SCIM, startTestApp } from './support/app.ts';
@@ -99,6 +99,42 @@ for (const dialect of DIALECTS) {
           headers: { authorization: `Bearer ${third}` },
         });
         expect(current.statusCode).toBe(200);
+      });
+
+      it('refuses a rotated-out token from the moment its grace ends, though recently seen', async () => {
+        const { createConnection, rotateToken } =
+          await import('../src/provisioning/connection.service.ts');
+        const { connection, token: first } = await createConnection(
+          t.database.db,
+          'authentik',
+          'test',
+        );
+        vi.useFakeTimers({ toFake: ['Date'], now: Date.now() });
+        try {
+          await rotateToken(t.database.db, connection.id, 'test', 1);
+          const row = await t.database.db
+            .selectFrom('connection_tokens')
+            .select('expires_at')
+            .where('connection_id', '=', connection.id)
+            .where('expires_at', 'is not', null)
+            .executeTakeFirstOrThrow();
+          const ends = Date.parse(row.expires_at!);
+          const status = async () =>
+            (
+              await t.app.inject({
+                url: `${SCIM}/Users?count=1`,
+                headers: { authorization: `Bearer ${first}` },
+              })
+            ).statusCode;
+          // Seen (and so remembered by the process) a millisecond before its end...
+          vi.setSystemTime(ends - 1);
+          expect(await status()).toBe(200);
+          // ...and refused at its end, the process's memory of it not a second old.
+          vi.setSystemTime(ends);
+          expect(await status()).toBe(401);
+        } finally {
+          vi.useRealTimers();
+        }
       });
     });
 

@@ -436,16 +436,17 @@ const lastRecorded = new Map<string, number>();
  * effect within AUTH_CACHE_MS.
  */
 const AUTH_CACHE_MS = 1000;
-const authCaches = new WeakMap<object, Map<string, { found: TokenRow | undefined; at: number }>>();
 
-interface TokenRow {
-  readonly id: string;
-  readonly token_hash: string;
-  readonly expires_at: string | null;
-  readonly connection_id: string;
-  readonly name: string;
-  readonly settings: ConnectionSettings;
+/** What the cache holds of a token: its connection, or nothing for a token that is unknown. */
+interface CachedToken {
+  readonly connection: AuthenticatedConnection | undefined;
+  /** When the token expires (ms since the epoch), or Infinity. */
+  readonly expiresAt: number;
+  /** When the entry was read from the database. */
+  readonly at: number;
 }
+
+const authCaches = new WeakMap<object, Map<string, CachedToken>>();
 
 function authCacheOf(db: Db) {
   let cache = authCaches.get(db);
@@ -461,13 +462,40 @@ function forgetTokens(db: Db): void {
   authCacheOf(db).clear();
 }
 
+/**
+ * Whether a bearer token can be one of ours at all, and the key to look it up by (its SHA-256),
+ * or undefined.
+ */
+function tokenHashOf(token: string): string | undefined {
+  if (!token.startsWith(TOKEN_PREFIX) || token.length > 200) return undefined;
+  return sha256Hex(token);
+}
+
+/**
+ * The connection a bearer token belongs to, if the token is known and not expired; `null` when
+ * this process has not seen the token recently and only the database can tell (authenticate).
+ * Most requests are answered here, with no promise and no query: an identity provider sends the
+ * same token on every request.
+ */
+export function authenticateCached(
+  db: Db,
+  token: string,
+): AuthenticatedConnection | undefined | null {
+  const hash = tokenHashOf(token);
+  if (hash === undefined) return undefined;
+  const now = Date.now();
+  const entry = authCacheOf(db).get(hash);
+  if (!entry || now - entry.at > AUTH_CACHE_MS) return null;
+  return accepted(db, entry, now);
+}
+
 /** The connection a bearer token belongs to, if the token is known and not expired. */
 export async function authenticate(
   db: Db,
   token: string,
 ): Promise<AuthenticatedConnection | undefined> {
-  if (!token.startsWith(TOKEN_PREFIX) || token.length > 200) return undefined;
-  const hash = sha256Hex(token);
+  const hash = tokenHashOf(token);
+  if (hash === undefined) return undefined;
   const now = Date.now();
   const cache = authCacheOf(db);
   let entry = cache.get(hash);
@@ -485,45 +513,48 @@ export async function authenticate(
       ])
       .where('t.token_hash', '=', hash)
       .executeTakeFirst();
-    const found: TokenRow | undefined = row && {
-      id: row.id,
-      token_hash: row.token_hash,
-      expires_at: row.expires_at,
-      connection_id: row.connection_id,
-      name: row.name,
-      settings: settingsOf(row),
+    // The index found the row by hash; compare again in constant time all the same.
+    const found =
+      row !== undefined && timingSafeEqual(Buffer.from(row.token_hash), Buffer.from(hash))
+        ? row
+        : undefined;
+    entry = {
+      connection: found && {
+        connectionId: found.connection_id,
+        name: found.name,
+        tokenId: found.id,
+        settings: settingsOf(found),
+      },
+      expiresAt: found?.expires_at != null ? Date.parse(found.expires_at) : Infinity,
+      at: now,
     };
-    entry = { found, at: now };
     // Bounded: unknown tokens are cached too (a client retrying a bad token costs no query).
     if (cache.size >= 10_000) cache.clear();
     cache.set(hash, entry);
   }
-  const row = entry.found;
-  if (!row) return undefined;
-  // The index found the row by hash; compare again in constant time all the same.
-  if (!timingSafeEqual(Buffer.from(row.token_hash), Buffer.from(hash))) return undefined;
-  if (row.expires_at !== null && Date.parse(row.expires_at) <= now) return undefined;
-  if ((lastRecorded.get(row.id) ?? 0) + LAST_USED_INTERVAL_MS <= now) {
-    lastRecorded.set(row.id, now);
+  return accepted(db, entry, now);
+}
+
+/** The connection of a cached token that has not expired; notes the token's use. */
+function accepted(db: Db, entry: CachedToken, now: number): AuthenticatedConnection | undefined {
+  const { connection } = entry;
+  if (!connection || entry.expiresAt <= now) return undefined;
+  if ((lastRecorded.get(connection.tokenId) ?? 0) + LAST_USED_INTERVAL_MS <= now) {
+    lastRecorded.set(connection.tokenId, now);
     const at = new Date(now).toISOString();
     // Best effort and off the request's path: a failure here must not fail the request.
     void Promise.all([
       db
         .updateTable('connection_tokens')
         .set({ last_used_at: at })
-        .where('id', '=', row.id)
+        .where('id', '=', connection.tokenId)
         .execute(),
       db
         .updateTable('connections')
         .set({ last_used_at: at })
-        .where('id', '=', row.connection_id)
+        .where('id', '=', connection.connectionId)
         .execute(),
-    ]).catch(() => lastRecorded.delete(row.id));
+    ]).catch(() => lastRecorded.delete(connection.tokenId));
   }
-  return {
-    connectionId: row.connection_id,
-    name: row.name,
-    tokenId: row.id,
-    settings: row.settings,
-  };
+  return connection;
 }

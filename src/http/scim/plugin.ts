@@ -4,7 +4,7 @@
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { DatabaseHandle } from '../../db/database.ts';
-import { authenticate } from '../../provisioning/connection.service.ts';
+import { authenticate, authenticateCached } from '../../provisioning/connection.service.ts';
 import type { AuthenticatedConnection } from '../../provisioning/connection.service.ts';
 import { scimGroups, scimUsers } from '../../provisioning/scim-resources.ts';
 import type {
@@ -170,49 +170,78 @@ export async function scimPlugin(app: FastifyInstance, options: ScimPluginOption
     done();
   });
 
-  // One hook for what every request needs first: its log entry, then its token.
-  app.addHook('onRequest', async (request, reply) => {
-    request.scimLog = { start: performance.now(), resourceIds: [], normalizations: [] };
-    if (request.routeOptions.config.public) return;
-    const header = request.headers.authorization ?? '';
-    const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
-    const connection = match ? await authenticate(database.db, match[1]!) : undefined;
-    if (!connection) {
-      const detail = match
-        ? 'The bearer token is not valid (unknown, revoked or expired).'
-        : 'Send a SCIM connection\'s token as "Authorization: Bearer <token>".';
-      const error = new ScimError(401, undefined, detail);
-      request.scimLog!.error = error;
-      void reply
-        .code(401)
-        .header(
-          'WWW-Authenticate',
-          `Bearer realm="gatehouse-scim"${match ? ', error="invalid_token"' : ''}`,
-        )
-        .type(CONTENT_TYPE)
-        .send(error.toJSON());
-      return reply;
-    }
+  /** The answer to a request whose token is missing or not valid (401). */
+  const unauthenticated = (request: FastifyRequest, reply: FastifyReply, sent: boolean) => {
+    const detail = sent
+      ? 'The bearer token is not valid (unknown, revoked or expired).'
+      : 'Send a SCIM connection\'s token as "Authorization: Bearer <token>".';
+    const error = new ScimError(401, undefined, detail);
+    request.scimLog!.error = error;
+    void reply
+      .code(401)
+      .header(
+        'WWW-Authenticate',
+        `Bearer realm="gatehouse-scim"${sent ? ', error="invalid_token"' : ''}`,
+      )
+      .type(CONTENT_TYPE)
+      .send(error.toJSON());
+  };
+
+  /**
+   * What an authenticated request passes before its route: no NUL in the URL, the
+   * connection's rate limit. Throws the ScimError to answer with, or sends the 429 itself and
+   * returns false.
+   */
+  const admitted = (
+    request: FastifyRequest,
+    reply: FastifyReply,
+    connection: AuthenticatedConnection,
+  ): boolean => {
     request.scimConnection = connection;
     // An id, a filter or a parameter with a NUL in it (src/lib/nul.ts).
     if (urlHasNul(request.url))
       throw new ScimError(400, 'invalidValue', `${NUL_DETAIL}: %00 in the URL.`);
     const rate = connection.settings.rateLimit ?? options.rateLimit;
     const admission = limiter.take(connection.connectionId, rate);
-    if (!admission.allowed) {
-      const error = new ScimError(
-        429,
-        undefined,
-        `Too many requests: connection "${connection.name}" may send ${rate} per second. Retry after ${admission.retryAfterSeconds} s.`,
-      );
-      request.scimLog!.error = error;
-      void reply
-        .code(429)
-        .header('Retry-After', String(admission.retryAfterSeconds))
-        .type(CONTENT_TYPE)
-        .send(error.toJSON());
-      return reply;
-    }
+    if (admission.allowed) return true;
+    const error = new ScimError(
+      429,
+      undefined,
+      `Too many requests: connection "${connection.name}" may send ${rate} per second. Retry after ${admission.retryAfterSeconds} s.`,
+    );
+    request.scimLog!.error = error;
+    void reply
+      .code(429)
+      .header('Retry-After', String(admission.retryAfterSeconds))
+      .type(CONTENT_TYPE)
+      .send(error.toJSON());
+    return false;
+  };
+
+  // One hook for what every request needs first: its log entry, then its token. A hook with a
+  // callback: a token this process has seen within the last second is checked without a
+  // promise (authenticateCached), the database is asked only otherwise.
+  app.addHook('onRequest', (request, reply, done) => {
+    request.scimLog = { start: performance.now(), resourceIds: [], normalizations: [] };
+    if (request.routeOptions.config.public) return done();
+    const header = request.headers.authorization ?? '';
+    const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
+    if (!match) return unauthenticated(request, reply, false);
+    const token = match[1]!;
+    // done() runs the rest of the request: it is called outside the try, and once.
+    const finish = (connection: AuthenticatedConnection | undefined) => {
+      let go: boolean;
+      try {
+        go = connection !== undefined && admitted(request, reply, connection);
+        if (!connection) unauthenticated(request, reply, true);
+      } catch (error) {
+        return done(error as Error);
+      }
+      if (go) done();
+    };
+    const cached = authenticateCached(database.db, token);
+    if (cached !== null) finish(cached);
+    else authenticate(database.db, token).then(finish, done);
   });
 
   /**
