@@ -245,6 +245,39 @@ for (const dialect of DIALECTS) {
         expect(t.database.queries.some((q) => q.includes('WITH RECURSIVE'))).toBe(false);
       });
 
+      it('reads a user by id in one statement, asking for groups only of a user in some', async () => {
+        // Okta reads a user by id before each PUT.
+        const member = await create('read.member@example.com');
+        const loner = await create('read.loner@example.com');
+        const group = await t.scim('POST', 'Groups', {
+          displayName: 'Read by id',
+          members: [{ value: member.id }],
+        });
+        expect(group.statusCode).toBe(201);
+        const read = async (id: string) => {
+          t.database.queries.length = 0;
+          const response = await t.scim('GET', `Users/${id}`);
+          expect(response.statusCode, response.body).toBe(200);
+          // Less the provisioning log's writes of the requests before, flushed first (t.scim).
+          const queries = t.database.queries.filter(
+            (q) => !/provisioning_log|^begin|^commit/.test(q),
+          );
+          return { body: response.json() as Resource, queries };
+        };
+        const alone = await read(loner.id);
+        expect(alone.body.id).toBe(loner.id);
+        expect(alone.body).not.toHaveProperty('groups');
+        expect(alone.queries).toHaveLength(1);
+        expect(alone.queries[0]).toMatch(/in_groups/);
+        const grouped = await read(member.id);
+        expect(grouped.body.groups).toEqual([
+          expect.objectContaining({ value: (group.json() as Resource).id, type: 'direct' }),
+        ]);
+        expect(grouped.queries.some((q) => q.includes('WITH RECURSIVE'))).toBe(true);
+        const missing = await t.scim('GET', `Users/${crypto.randomUUID()}`);
+        expect(missing.statusCode).toBe(404);
+      });
+
       it('answers a lookup that matches nothing with 200 and an empty list (Entra test connection)', async () => {
         const body = await list(`filter=userName+eq+%22${crypto.randomUUID()}%22`);
         expect(body).toMatchObject({ totalResults: 0, itemsPerPage: 0, Resources: [] });

@@ -7,7 +7,7 @@ import { groupResourceType } from '../scim/schema.ts';
 import { chunks } from '../lib/chunks.ts';
 import { DirectoryError } from './errors.ts';
 import type { ListQuery, ListShortcuts, Page } from './listing.ts';
-import { listRows } from './listing.ts';
+import { listRows, readById } from './listing.ts';
 import { parseData } from './user.repository.ts';
 
 export interface Group {
@@ -62,6 +62,11 @@ export async function findGroupRow(db: Db, dialect: Dialect, id: string, lock = 
   let query = db.selectFrom('groups').selectAll().where('id', '=', id);
   if (lock && dialect === 'postgres') query = query.forUpdate();
   return query.executeTakeFirst();
+}
+
+/** A group by id, for reads (listing.ts, readById). */
+export async function readGroupRow(db: Db, dialect: Dialect, id: string) {
+  return readById<GroupRow>(db, dialect, groupResourceType, id);
 }
 
 export async function findGroupIdByDisplayName(

@@ -23,6 +23,7 @@ import {
   lockGroupNesting,
   findGroupIdByDisplayName,
   findGroupRow,
+  readGroupRow,
   groupColumns,
   groupsContaining,
   insertMemberships,
@@ -152,7 +153,7 @@ async function linkOnCreate(
 }
 
 export async function findGroup(context: Pick<DirectoryContext, 'db' | 'dialect'>, id: string) {
-  const row = await findGroupRow(context.db, context.dialect, id);
+  const row = await readGroupRow(context.db, context.dialect, id);
   return row ? toGroup(row) : undefined;
 }
 

@@ -427,6 +427,27 @@ async function directLookup<Row>(
 }
 
 /**
+ * A user or group by id, read as a list reads it: on SQLite one prepared statement past the
+ * query builder (directLookup), and a user with whether it is in any group (`in_groups`), so
+ * that one in none is rendered without a groups query. Identity providers read by id before
+ * their writes (Okta before each PUT). For reads only: a write reads its row locked.
+ */
+export async function readById<Row>(
+  db: Db,
+  dialect: Dialect,
+  resourceType: ResourceTypeDefinition,
+  id: string,
+  columns?: readonly string[],
+): Promise<Row | undefined> {
+  // Ids are UUIDs: one with a NUL in it names nothing (and no database takes it as text).
+  if (id.includes('\u0000')) return undefined;
+  const filter: Filter = { kind: 'compare', path: { attribute: 'id' }, op: 'eq', value: id };
+  const query = { filter, offset: 0, limit: 1, skipTotal: true };
+  const page = await listRows<Row>(db, dialect, resourceType, query, {}, columns);
+  return page.items[0];
+}
+
+/**
  * One page of users or groups: the filter compiled to SQL, the order (sortBy, then id, so that
  * every page is stable), the page by offset or resumed after an id, and the total, counted only
  * when the page does not tell it.

@@ -6,7 +6,7 @@ import type { Origin, UserRow } from '../db/tables.ts';
 import { userResourceType } from '../scim/schema.ts';
 import { chunks } from '../lib/chunks.ts';
 import type { ListQuery, ListShortcuts, Page } from './listing.ts';
-import { listRows } from './listing.ts';
+import { listRows, readById } from './listing.ts';
 
 export interface User {
   readonly id: string;
@@ -143,6 +143,17 @@ export async function findUserRow(db: Db, dialect: Dialect, id: string, lock = f
   let query = db.selectFrom('users').select(USER_COLUMNS).where('id', '=', id);
   if (lock && dialect === 'postgres') query = query.forUpdate();
   return query.executeTakeFirst();
+}
+
+/** A user by id, for reads (listing.ts, readById). */
+export async function readUserRow(db: Db, dialect: Dialect, id: string) {
+  return readById<UserRecord & { in_groups?: unknown }>(
+    db,
+    dialect,
+    userResourceType,
+    id,
+    USER_COLUMNS,
+  );
 }
 
 export async function findUserIdByUserName(db: Db, userName: string): Promise<string | undefined> {

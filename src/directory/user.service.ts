@@ -20,6 +20,7 @@ import {
   findDeprovisionedByExternalId,
   findUserIdByUserName,
   findUserRow,
+  readUserRow,
   groupsOfUsers,
   insertUser,
   listUserRows,
@@ -156,7 +157,7 @@ async function adoptOnCreate(
 }
 
 export async function findUser(context: Pick<DirectoryContext, 'db' | 'dialect'>, id: string) {
-  const row = await findUserRow(context.db, context.dialect, id);
+  const row = await readUserRow(context.db, context.dialect, id);
   return row ? toUser(row) : undefined;
 }
 
