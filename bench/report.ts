@@ -15,6 +15,8 @@ export interface Plan {
   /** One segment of lookups; each tier runs `lookupSegments`, a ceiling segment before each. */
   readonly lookup: Bounds;
   readonly lookupSegments: number;
+  /** The reads by id of each tier, after its lookups. */
+  readonly byId: Bounds;
   readonly ceilingSegment: Bounds;
   /** Total users at each lookup tier. */
   readonly tiers: readonly number[];
@@ -50,6 +52,8 @@ export interface TierResult {
   readonly ceilingBeside: readonly LoadResult[];
   /** The median over segments of lookups/s ÷ the ceiling's req/s measured beside them. */
   readonly ceilingShare: number;
+  /** Random `GET /Users/{id}` of seeded users (absent from results written before it). */
+  readonly byId?: LoadResult;
   readonly paging: PagingResult;
   readonly groups?: GroupResult[];
   /** The console's Users page and a big group's members, through the admin API. */
@@ -267,6 +271,15 @@ export function printStorage(result: StorageResult): void {
       false,
       tier.ceilingShare,
     );
+  }
+  for (const tier of result.tiers) {
+    if (tier.byId) {
+      row(
+        `GET /Users/{id} at ${n(tier.users)} users, c=${tier.byId.concurrency}`,
+        tier.byId,
+        'req/s',
+      );
+    }
   }
   for (const tier of result.tiers) {
     const p = tier.paging;

@@ -33,6 +33,7 @@ import {
   lookups,
   paging,
   provisioning,
+  readsById,
   userCount,
   warmGroupPaths,
 } from './workloads.ts';
@@ -106,6 +107,7 @@ function planOf(options: Options): Plan {
       lookupWarmup: { maxOps: 300, maxSeconds: 1 },
       lookup: { maxOps: 2000, maxSeconds: 3 },
       lookupSegments: 1,
+      byId: { maxOps: 2000, maxSeconds: 2 },
       ceilingSegment: { maxOps: 5000, maxSeconds: 1 },
       tiers: [1000, 4000],
       groupTier: 4000,
@@ -130,6 +132,8 @@ function planOf(options: Options): Plan {
     // from minute to minute, and each share of the ceiling compares two moments seconds apart.
     lookup: { maxOps: 30_000, maxSeconds: 15 },
     lookupSegments: 3,
+    // One segment of reads by id after the lookups, the server warm.
+    byId: { maxOps: 30_000, maxSeconds: 10 },
     ceilingSegment: { maxOps: 30_000, maxSeconds: 5 },
     tiers: options.large ? [10_000, 100_000, 1_000_000] : [10_000, 100_000],
     groupTier: 100_000,
@@ -347,7 +351,16 @@ async function runStorage(
           lookupSegments.map((r, i) => r.reqPerSec / ceilingBeside[i]!.reqPerSec),
         );
         log(
-          `${storage.name}: ${lookup.reqPerSec.toFixed(0)} lookups/s (${(ceilingShare * 100).toFixed(0)}% of the ceiling); paging through ${tier} users`,
+          `${storage.name}: ${lookup.reqPerSec.toFixed(0)} lookups/s (${(ceilingShare * 100).toFixed(0)}% of the ceiling); reads by id`,
+        );
+        const byId = await readsById(client, probe, {
+          concurrency: options.concurrency,
+          ids: seededIds,
+          bounds: plan.byId,
+          seed: tier,
+        });
+        log(
+          `${storage.name}: ${byId.reqPerSec.toFixed(0)} reads by id/s; paging through ${tier} users`,
         );
         // Past the group tier (10^6 users) the walk is cut at a third of the time: it is informative only.
         const walkSeconds = tier > plan.groupTier ? plan.walkMaxSeconds / 3 : plan.walkMaxSeconds;
@@ -393,6 +406,7 @@ async function runStorage(
           lookupSegments,
           ceilingBeside,
           ceilingShare,
+          byId,
           paging: pages,
           ...(groups ? { groups } : {}),
           ...(consoleResult ? { console: consoleResult } : {}),

@@ -1,6 +1,6 @@
 /**
  * The workloads, modelled on what Okta and Entra ID send: provisioning (GET by userName, then
- * POST), lookups by userName, paging through every user, single-member changes to big groups,
+ * POST), lookups by userName, reads by id (Okta's before each PUT), paging through every user, single-member changes to big groups,
  * and the bare-Fastify ceiling; and what the console asks of the admin API (its Users page and
  * a big group's member list).
  */
@@ -104,6 +104,24 @@ export async function lookups(
   if (options.warmup) {
     await runLoad(client, probe, { concurrency: options.concurrency, ...options.warmup, op });
   }
+  return runLoad(client, probe, { concurrency: options.concurrency, ...options.bounds, op });
+}
+
+/**
+ * Random `GET /Users/{id}` of seeded users: what Okta sends before each PUT (the user read back,
+ * changed and replaced whole). Every answer is checked to be that user.
+ */
+export async function readsById(
+  client: Client,
+  probe: CpuProbe,
+  options: { concurrency: number; ids: readonly string[]; bounds: Bounds; seed: number },
+): Promise<LoadResult> {
+  const next = random(options.seed);
+  const op = async () => {
+    const id = options.ids[Math.floor(next() * options.ids.length)]!;
+    const { text } = await client.expect(200, 'GET', `/scim/v2/Users/${id}`);
+    if (!text.includes(`"id":"${id}"`)) throw new Error(`read of ${id}: ${text.slice(0, 200)}`);
+  };
   return runLoad(client, probe, { concurrency: options.concurrency, ...options.bounds, op });
 }
 
