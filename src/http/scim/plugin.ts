@@ -230,10 +230,10 @@ export async function scimPlugin(app: FastifyInstance, options: ScimPluginOption
     const token = match[1]!;
     // done() runs the rest of the request: it is called outside the try, and once.
     const finish = (connection: AuthenticatedConnection | undefined) => {
+      if (!connection) return unauthenticated(request, reply, true);
       let go: boolean;
       try {
-        go = connection !== undefined && admitted(request, reply, connection);
-        if (!connection) unauthenticated(request, reply, true);
+        go = admitted(request, reply, connection);
       } catch (error) {
         return done(error as Error);
       }
