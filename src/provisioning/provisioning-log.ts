@@ -87,7 +87,7 @@ export function storedBody(body: unknown): string | null {
 
 /**
  * The row of an entry. Its `at` is the time its id carries, so that the id's order is the
- * time's and the id's index serves the queries by time (timeBounds): the request's time, but
+ * time's and the id's index serves the queries by time (idFloor, idCeiling): the request's time, but
  * after the system clock stepped back, when uuidv7 keeps counting from the last time it saw.
  */
 function toRow(entry: LogEntry): ProvisioningLogRow {
