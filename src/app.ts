@@ -13,6 +13,7 @@ import { ApiError } from './http/api/errors.ts';
 import { answerClientError } from './http/client-errors.ts';
 import { registerConsole } from './http/console.ts';
 import { scimPlugin } from './http/scim/plugin.ts';
+import { writeAtEndOfTurn } from './http/turn-writes.ts';
 import { ProvisioningLog } from './provisioning/provisioning-log.ts';
 import { ScimError } from './scim/errors.ts';
 
@@ -125,6 +126,7 @@ export async function buildApp({
     signInPerMinute: config.signInRateLimit,
   });
   await registerConsole(app, consoleDir);
+  writeAtEndOfTurn(app.server);
 
   return app;
 }

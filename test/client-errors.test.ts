@@ -3,6 +3,7 @@
  * over a real socket: a 20 KB URL is 431 in the SCIM Error format under /scim/, in the admin
  * API's under /api/, as a whole HTTP/1.1 response after which the server closes the connection.
  */
+import { once } from 'node:events';
 import net from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -146,5 +147,26 @@ describe('requests Node refuses before Fastify sees them', () => {
     expect(second.rest).toBe('');
     expect(second.response.status).toBe(431);
     expect(JSON.parse(second.response.body)).toMatchObject({ status: '431' });
+  });
+
+  it('holds the answers of a turn to its end, writes to the socket before destroying it at once', async () => {
+    // The server's connections write their answers at the end of the turn
+    // (src/http/turn-writes.ts); the answers above, written and then the socket destroyed, came
+    // whole all the same.
+    const accepted = once(t.app.server, 'connection') as Promise<[net.Socket]>;
+    const client = net.connect(port, '127.0.0.1');
+    const [[socket]] = await Promise.all([accepted, once(client, 'connect')]);
+    try {
+      // Corked, two parts: written as Node's HTTP server writes an answer.
+      socket.cork();
+      socket.write('he');
+      socket.write('ld');
+      socket.uncork();
+      expect(socket.writableLength).toBe(4);
+      await new Promise((resolve) => setImmediate(resolve));
+      expect(socket.writableLength).toBe(0);
+    } finally {
+      client.destroy();
+    }
   });
 });
