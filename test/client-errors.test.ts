@@ -149,10 +149,9 @@ describe('requests Node refuses before Fastify sees them', () => {
     expect(JSON.parse(second.response.body)).toMatchObject({ status: '431' });
   });
 
-  it('holds the answers of a turn to its end, writes to the socket before destroying it at once', async () => {
-    // The server's connections write their answers at the end of the turn
-    // (src/http/turn-writes.ts); the answers above, written and then the socket destroyed, came
-    // whole all the same.
+  it("holds what the application's connections answer until the end of the turn", async () => {
+    // src/http/turn-writes.ts. The answers above, written to the socket and then the socket
+    // destroyed at once, came whole all the same.
     const accepted = once(t.app.server, 'connection') as Promise<[net.Socket]>;
     const client = net.connect(port, '127.0.0.1');
     const [[socket]] = await Promise.all([accepted, once(client, 'connect')]);

@@ -25,11 +25,7 @@ async function connected(server: http.Server): Promise<{ client: net.Socket; soc
         server.close(resolve);
       }),
   );
-  const accepted = once(server, 'connection') as Promise<[net.Socket]>;
-  const client = net.connect((server.address() as AddressInfo).port, '127.0.0.1');
-  client.setEncoding('latin1');
-  const [[socket]] = await Promise.all([accepted, once(client, 'connect')]);
-  return { client, socket };
+  return another(server);
 }
 
 /** What a client reads until it has `length` characters. */
@@ -49,7 +45,7 @@ function answer(socket: net.Socket, ...parts: string[]): void {
   socket.uncork();
 }
 
-/** A second connection to `server`, already listening. */
+/** Another connection to `server`, already listening: both ends of it. */
 async function another(server: http.Server): Promise<{ client: net.Socket; socket: net.Socket }> {
   const accepted = once(server, 'connection') as Promise<[net.Socket]>;
   const client = net.connect((server.address() as AddressInfo).port, '127.0.0.1');
